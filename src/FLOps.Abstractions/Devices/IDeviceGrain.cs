@@ -1,0 +1,94 @@
+using Orleans.Concurrency;
+using FLOps.Abstractions.Models;
+using FLOps.Abstractions.Projects;
+
+namespace FLOps.Abstractions.Devices;
+
+/// <summary>
+/// A learner next to its data, keyed by device id. A simulated device trains its shard of the
+/// bundled data inside the silo; its raw data never leaves it, only parameter updates do.
+/// </summary>
+[Alias("flops.IDeviceGrain")]
+public interface IDeviceGrain : IGrainWithStringKey
+{
+    [Alias("Configure")]
+    Task Configure(DeviceProfile profile);
+
+    [Alias("GetProfile")]
+    Task<DeviceProfile?> GetProfile();
+
+    /// <summary>Accepts a task and returns at once; the update is sent to the round grain when trained.</summary>
+    [Alias("AssignTask")]
+    Task AssignTask(TrainingTask task);
+}
+
+/// <summary>Who a device is and what data it holds.</summary>
+[GenerateSerializer, Immutable, Alias("flops.DeviceProfile")]
+public sealed record DeviceProfile
+{
+    [Id(0)] public string Name { get; init; } = "";
+
+    [Id(1)] public IReadOnlyList<string> DataTags { get; init; } = [];
+
+    /// <summary>Edge cluster the device belongs to (its data lives there).</summary>
+    [Id(2)] public string Cluster { get; init; } = "default";
+
+    [Id(3)] public int SampleCount { get; init; }
+
+    /// <summary>For a simulated device: which shard of the bundled data it holds.</summary>
+    [Id(4)] public SimulatedShard? Shard { get; init; }
+}
+
+/// <summary>Shard <see cref="Index"/> of <see cref="Count"/> under the partition scheme and seed.</summary>
+[GenerateSerializer, Immutable, Alias("flops.SimulatedShard")]
+public sealed record SimulatedShard(
+    [property: Id(0)] string Dataset,
+    [property: Id(1)] string Partition,
+    [property: Id(2)] int Seed,
+    [property: Id(3)] int Index,
+    [property: Id(4)] int Count);
+
+/// <summary>Train from <see cref="GlobalModel"/> and send the result to round <see cref="RoundKey"/>.</summary>
+[GenerateSerializer, Immutable, Alias("flops.TrainingTask")]
+public sealed record TrainingTask
+{
+    [Id(0)] public string RoundKey { get; init; } = "";
+
+    [Id(1)] public int Round { get; init; }
+
+    [Id(2)] public ModelRef GlobalModel { get; init; } = ModelRef.None;
+
+    /// <summary>The architecture, with inputs and classes resolved.</summary>
+    [Id(3)] public ModelSpec Model { get; init; } = new();
+
+    [Id(5)] public int LocalEpochs { get; init; } = 1;
+
+    [Id(6)] public int BatchSize { get; init; } = 32;
+
+    [Id(7)] public double LearningRate { get; init; } = 0.1;
+
+    /// <summary>FedProx proximal weight; 0 for plain local SGD.</summary>
+    [Id(8)] public double ProximalMu { get; init; }
+
+    [Id(9)] public int Seed { get; init; }
+}
+
+/// <summary>
+/// A device's trained parameters. The buffer is <see cref="Immutable{T}"/> so that, within a
+/// silo, it travels by reference instead of being copied per hop.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("flops.DeviceUpdate")]
+public sealed record DeviceUpdate
+{
+    [Id(0)] public string DeviceId { get; init; } = "";
+
+    [Id(1)] public int Round { get; init; }
+
+    [Id(2)] public Immutable<float[]> Parameters { get; init; }
+
+    [Id(3)] public long SampleCount { get; init; }
+
+    [Id(4)] public double TrainingLoss { get; init; }
+
+    [Id(5)] public double TrainingSeconds { get; init; }
+}

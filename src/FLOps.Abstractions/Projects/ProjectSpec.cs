@@ -1,0 +1,89 @@
+namespace FLOps.Abstractions.Projects;
+
+/// <summary>
+/// What a user hands over: the model to train, on which data, how, and with which strategy.
+/// Property names are the JSON contract of the HTTP API (camelCase there).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("flops.ProjectSpec")]
+public sealed record ProjectSpec
+{
+    [Id(0)] public string Name { get; init; } = "";
+
+    /// <summary>Devices whose data tags contain this one take part.</summary>
+    [Id(1)] public string DataTag { get; init; } = "mnist";
+
+    [Id(2)] public ModelSpec Model { get; init; } = new();
+
+    [Id(3)] public TrainingSpec Training { get; init; } = new();
+
+    [Id(4)] public StrategySpec Strategy { get; init; } = new();
+
+    /// <summary>When set, the service creates simulated devices holding shards of the bundled data.</summary>
+    [Id(5)] public SimulationSpec? Simulation { get; init; }
+}
+
+[GenerateSerializer, Immutable, Alias("flops.ModelSpec")]
+public sealed record ModelSpec
+{
+    /// <summary><c>softmax</c> or <c>mlp</c>.</summary>
+    [Id(0)] public string Kind { get; init; } = "softmax";
+
+    /// <summary>Hidden units of the MLP; ignored for softmax.</summary>
+    [Id(1)] public int? HiddenUnits { get; init; }
+
+    /// <summary>Features per sample; taken from the bundled data set when the data tag names one.</summary>
+    [Id(2)] public int? Inputs { get; init; }
+
+    /// <summary>Number of classes; taken from the bundled data set when the data tag names one.</summary>
+    [Id(3)] public int? Classes { get; init; }
+}
+
+[GenerateSerializer, Immutable, Alias("flops.TrainingSpec")]
+public sealed record TrainingSpec
+{
+    /// <summary><c>classic</c> (flat) or <c>hierarchical</c>.</summary>
+    [Id(0)] public string Mode { get; init; } = "classic";
+
+    [Id(1)] public int Rounds { get; init; } = 10;
+
+    /// <summary>Hierarchical mode only: cloud aggregations, each after <see cref="Rounds"/> edge rounds.</summary>
+    [Id(2)] public int Cycles { get; init; } = 1;
+
+    [Id(3)] public int LocalEpochs { get; init; } = 1;
+
+    [Id(4)] public int BatchSize { get; init; } = 32;
+
+    [Id(5)] public double LearningRate { get; init; } = 0.1;
+
+    /// <summary>Fewest updates a round may be aggregated from.</summary>
+    [Id(6)] public int MinFitClients { get; init; } = 2;
+
+    /// <summary>Fewest devices that must be available before a round starts.</summary>
+    [Id(7)] public int MinAvailableClients { get; init; } = 2;
+
+    /// <summary>Fraction of the available devices asked to train each round.</summary>
+    [Id(8)] public double FractionFit { get; init; } = 1.0;
+
+    /// <summary>How long a round waits for devices and their updates.</summary>
+    [Id(9)] public int RoundTimeoutSeconds { get; init; } = 120;
+}
+
+[GenerateSerializer, Immutable, Alias("flops.StrategySpec")]
+public sealed record StrategySpec
+{
+    [Id(0)] public string Name { get; init; } = "fedavg";
+
+    /// <summary>Numeric parameters of the strategy (for example <c>mu</c> of FedProx).</summary>
+    [Id(1)] public IReadOnlyDictionary<string, double>? Parameters { get; init; }
+}
+
+[GenerateSerializer, Immutable, Alias("flops.SimulationSpec")]
+public sealed record SimulationSpec
+{
+    [Id(0)] public int Devices { get; init; } = 10;
+
+    /// <summary><c>iid</c> or <c>dirichlet:ALPHA</c>.</summary>
+    [Id(1)] public string Partition { get; init; } = "iid";
+
+    [Id(2)] public int Seed { get; init; } = 42;
+}

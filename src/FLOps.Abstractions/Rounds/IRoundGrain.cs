@@ -1,0 +1,59 @@
+using FLOps.Abstractions.Devices;
+using FLOps.Abstractions.Models;
+using FLOps.Abstractions.Projects;
+
+namespace FLOps.Abstractions.Rounds;
+
+/// <summary>
+/// One training round of one project, keyed <c>{projectId}/{round}</c>: selects participants,
+/// hands out the task, collects and validates updates, aggregates them with the project's
+/// strategy, evaluates the new global model and reports the outcome to the project.
+/// </summary>
+[Alias("flops.IRoundGrain")]
+public interface IRoundGrain : IGrainWithStringKey
+{
+    /// <summary>Starts the round; calling it again with the same plan is harmless.</summary>
+    [Alias("Start")]
+    Task Start(RoundPlan plan);
+
+    /// <summary>A participant's trained parameters. Refused (with a reason) if the device was not selected, already reported, or the round closed.</summary>
+    [Alias("SubmitUpdate")]
+    Task<UpdateReceipt> SubmitUpdate(DeviceUpdate update);
+
+    /// <summary>A participant could not train; the round goes on without it.</summary>
+    [Alias("ReportFailure")]
+    Task ReportFailure(string deviceId, string reason);
+
+    /// <summary>Closes the round without aggregating; later updates are refused.</summary>
+    [Alias("Abort")]
+    Task Abort(string reason);
+
+    public static string KeyFor(string projectId, int round) => $"{projectId}/{round}";
+}
+
+/// <summary>Everything a round needs from its project.</summary>
+[GenerateSerializer, Immutable, Alias("flops.RoundPlan")]
+public sealed record RoundPlan
+{
+    [Id(0)] public string ProjectId { get; init; } = "";
+
+    [Id(1)] public int Round { get; init; }
+
+    [Id(2)] public ProjectSpec Spec { get; init; } = new();
+
+    /// <summary>Devices that may be selected; the round picks its participants from these.</summary>
+    [Id(3)] public IReadOnlyList<string> AvailableDevices { get; init; } = [];
+
+    [Id(4)] public ModelRef GlobalModel { get; init; } = ModelRef.None;
+
+    /// <summary>Seeds participant selection and local shuffling.</summary>
+    [Id(5)] public int Seed { get; init; }
+}
+
+[GenerateSerializer, Immutable, Alias("flops.UpdateReceipt")]
+public sealed record UpdateReceipt([property: Id(0)] bool Accepted, [property: Id(1)] string? Reason)
+{
+    public static UpdateReceipt Accept { get; } = new(true, null);
+
+    public static UpdateReceipt Refuse(string reason) => new(false, reason);
+}

@@ -1,0 +1,51 @@
+using System.CommandLine;
+
+namespace FLOps.Cli;
+
+/// <summary>A command-line mistake: exit code 2 and one line on stderr, never a stack trace.</summary>
+public sealed class UsageException(string message) : Exception(message)
+{
+    public UsageException()
+        : this("invalid usage")
+    {
+    }
+
+    public UsageException(string message, Exception innerException)
+        : this(message) => _ = innerException;
+}
+
+public static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int Usage = 2;
+}
+
+public static class CommandLineRunner
+{
+    public static async Task<int> RunAsync(RootCommand root, string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"flops: {parsed.Errors[0].Message}");
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (UsageException e)
+        {
+            await Console.Error.WriteLineAsync($"flops: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync("flops: cancelled");
+            return ExitCodes.Failure;
+        }
+    }
+}

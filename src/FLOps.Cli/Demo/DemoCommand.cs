@@ -1,0 +1,75 @@
+using System.CommandLine;
+
+namespace FLOps.Cli.Demo;
+
+public static class DemoCommand
+{
+    public static Command Create()
+    {
+        var devices = new Option<int>("--devices") { Description = "Simulated devices, each with its own shard of MNIST", DefaultValueFactory = _ => 10 };
+        var rounds = new Option<int>("--rounds") { Description = "Federated rounds", DefaultValueFactory = _ => 10 };
+        var model = new Option<string>("--model") { Description = "softmax or mlp", DefaultValueFactory = _ => "softmax" };
+        var partition = new Option<string>("--partition") { Description = "iid or dirichlet:ALPHA (label skew, smaller is more skewed)", DefaultValueFactory = _ => "iid" };
+        var seed = new Option<int>("--seed") { Description = "Seeds partitioning, selection and training", DefaultValueFactory = _ => 42 };
+        var localEpochs = new Option<int>("--local-epochs") { Description = "Passes over its shard each device makes per round", DefaultValueFactory = _ => 1 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Local mini-batch size", DefaultValueFactory = _ => 32 };
+        var learningRate = new Option<double>("--learning-rate") { Description = "Local SGD step size", DefaultValueFactory = _ => 0.1 };
+        var minFit = new Option<int?>("--min-fit-clients") { Description = "Fewest updates a round is aggregated from (default: min(2, devices))" };
+        var fractionFit = new Option<double>("--fraction-fit") { Description = "Fraction of devices asked to train each round", DefaultValueFactory = _ => 1.0 };
+        var timeout = new Option<int>("--round-timeout") { Description = "Seconds a round waits for updates", DefaultValueFactory = _ => 120 };
+        var strategy = new Option<string>("--strategy") { Description = "Aggregation strategy", DefaultValueFactory = _ => "fedavg" };
+        var mode = new Option<string>("--mode") { Description = "classic or hierarchical", DefaultValueFactory = _ => "classic" };
+        var edgeClusters = new Option<int>("--edge-clusters") { Description = "Edge clusters for hierarchical mode", DefaultValueFactory = _ => 0 };
+        var byzantine = new Option<int>("--byzantine") { Description = "Simulated devices that send poisoned updates", DefaultValueFactory = _ => 0 };
+        var output = new Option<string?>("--out") { Description = "Folder for model.onnx and the per-round metrics (default: ./flops-out/<project>)" };
+        var json = new Option<bool>("--json") { Description = "Print the results as one JSON object on the last line of stdout" };
+        var siloPort = new Option<int>("--silo-port") { Description = "Port of the embedded silo (default: a free one)" };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "Client gateway port of the embedded silo (default: a free one)" };
+        var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string for durable state" };
+        var metricsPort = new Option<int?>("--metrics-port") { Description = "Port of a Prometheus /metrics endpoint" };
+
+        var command = new Command("demo", "Run one federated training on simulated devices over the bundled MNIST, in this process")
+        {
+            devices, rounds, model, partition, seed, localEpochs, batchSize, learningRate, minFit, fractionFit, timeout,
+            strategy, mode, edgeClusters, byzantine, output, json, siloPort, gatewayPort, postgres, metricsPort,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            NotYetSupported(parse.GetValue(edgeClusters) != 0, "--edge-clusters");
+            NotYetSupported(parse.GetValue(byzantine) != 0, "--byzantine");
+            NotYetSupported(parse.GetValue(postgres) is not null, "--postgres");
+            NotYetSupported(parse.GetValue(metricsPort) is not null, "--metrics-port");
+            var settings = new DemoSettings
+            {
+                Devices = parse.GetValue(devices),
+                Rounds = parse.GetValue(rounds),
+                Model = parse.GetValue(model)!,
+                Partition = parse.GetValue(partition)!,
+                Seed = parse.GetValue(seed),
+                LocalEpochs = parse.GetValue(localEpochs),
+                BatchSize = parse.GetValue(batchSize),
+                LearningRate = parse.GetValue(learningRate),
+                MinFitClients = parse.GetValue(minFit),
+                FractionFit = parse.GetValue(fractionFit),
+                RoundTimeoutSeconds = parse.GetValue(timeout),
+                Strategy = parse.GetValue(strategy)!,
+                Mode = parse.GetValue(mode)!,
+                OutputDirectory = parse.GetValue(output) ?? "",
+                Json = parse.GetValue(json),
+                SiloPort = parse.GetValue(siloPort),
+                GatewayPort = parse.GetValue(gatewayPort),
+            };
+            return await DemoRunner.RunAsync(settings, Console.Out, cancellationToken);
+        });
+        return command;
+    }
+
+    private static void NotYetSupported(bool used, string option)
+    {
+        if (used)
+        {
+            throw new UsageException($"{option} is not yet supported");
+        }
+    }
+}

@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using FLOps.Abstractions.Projects;
+using FLOps.Grains.Projects;
+using FLOps.Hosting;
+using FLOps.Inference;
+using FLOps.Learning.Data;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Spectre.Console;
+
+namespace FLOps.Cli.Demo;
+
+/// <summary>Runs <c>flops demo</c>: an embedded silo, one simulated project, live progress, the model on disk.</summary>
+public static class DemoRunner
+{
+    private static readonly Dictionary<string, string> OptionOfField = new(StringComparer.Ordinal)
+    {
+        ["simulation.devices"] = "--devices",
+        ["simulation.partition"] = "--partition",
+        ["training.rounds"] = "--rounds",
+        ["training.localEpochs"] = "--local-epochs",
+        ["training.batchSize"] = "--batch-size",
+        ["training.learningRate"] = "--learning-rate",
+        ["training.minFitClients"] = "--min-fit-clients",
+        ["training.minAvailableClients"] = "--min-fit-clients",
+        ["training.fractionFit"] = "--fraction-fit",
+        ["training.roundTimeoutSeconds"] = "--round-timeout",
+        ["training.mode"] = "--mode",
+        ["model.kind"] = "--model",
+        ["strategy"] = "--strategy",
+    };
+
+    public static ProjectSpec SpecFor(DemoSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var minFit = settings.MinFitClients ?? Math.Min(2, Math.Max(settings.Devices, 1));
+        return new ProjectSpec
+        {
+            Name = "mnist-demo",
+            DataTag = "mnist",
+            Model = new ModelSpec { Kind = settings.Model },
+            Training = new TrainingSpec
+            {
+                Mode = settings.Mode,
+                Rounds = settings.Rounds,
+                LocalEpochs = settings.LocalEpochs,
+                BatchSize = settings.BatchSize,
+                LearningRate = settings.LearningRate,
+                MinFitClients = minFit,
+                MinAvailableClients = minFit,
+                FractionFit = settings.FractionFit,
+                RoundTimeoutSeconds = settings.RoundTimeoutSeconds,
+            },
+            Strategy = new StrategySpec { Name = settings.Strategy },
+            Simulation = new SimulationSpec { Devices = settings.Devices, Partition = settings.Partition, Seed = settings.Seed },
+        };
+    }
+
+    /// <summary>Throws <see cref="UsageException"/> naming the option behind the first problem of the spec.</summary>
+    public static void Validate(ProjectSpec spec)
+    {
+        var errors = ProjectSpecValidator.Validate(spec);
+        if (errors.Count > 0)
+        {
+            var error = errors[0];
+            var option = OptionOfField.GetValueOrDefault(error.Field, error.Field);
+            throw new UsageException($"{option}: {error.Message}");
+        }
+    }
+
+    public static async Task<int> RunAsync(DemoSettings settings, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(stdout);
+        var spec = SpecFor(settings);
+        Validate(spec);
+
+        var projectId = $"demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+        var outputDirectory = Path.GetFullPath(string.IsNullOrWhiteSpace(settings.OutputDirectory)
+            ? Path.Combine("flops-out", projectId)
+            : settings.OutputDirectory);
+        Directory.CreateDirectory(outputDirectory);
+
+        var clock = Stopwatch.StartNew();
+        using var host = EmbeddedSilo.Build(new EmbeddedSiloOptions { SiloPort = settings.SiloPort, GatewayPort = settings.GatewayPort });
+        await host.StartAsync(cancellationToken);
+        try
+        {
+            var grains = host.Services.GetRequiredService<IGrainFactory>();
+            var project = grains.GetGrain<IProjectGrain>(projectId);
+            var progress = new ChannelProjectObserver();
+            var observer = grains.CreateObjectReference<IProjectObserver>(progress);
+            await project.Subscribe(observer);
+
+            await stdout.WriteLineAsync($"FLOps demo: {settings.Devices} devices, {settings.Rounds} rounds of {spec.Strategy.Name}, {settings.Model} model, {settings.Partition} partition, seed {settings.Seed}");
+            await project.Submit(spec);
+            using var cancelOnCtrlC = cancellationToken.Register(() => project.Cancel("interrupted from the terminal"));
+            var final = await FollowAsync(project, progress, settings, stdout);
+            await project.Unsubscribe(observer);
+
+            if (final.State != ProjectState.Completed)
+            {
+                await Console.Error.WriteLineAsync($"flops: project {final.State}: {final.Reason}");
+                return ExitCodes.Failure;
+            }
+
+            var onnx = await project.ExportOnnx() ?? throw new InvalidOperationException("the completed project has no model");
+            var modelPath = Path.Combine(outputDirectory, "model.onnx");
+            await File.WriteAllBytesAsync(modelPath, onnx, CancellationToken.None);
+            var evaluation = EvaluateWithMlNet(onnx);
+            var result = new DemoResult
+            {
+                ProjectId = projectId,
+                Accuracy = evaluation.MicroAccuracy,
+                Loss = evaluation.LogLoss,
+                Rounds = final.Rounds.Count,
+                Devices = settings.Devices,
+                Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
+                Model = modelPath,
+                BytesToCloud = final.BytesToCloud,
+                ModelKind = spec.Model.Kind,
+                Partition = settings.Partition,
+                Strategy = spec.Strategy.Name,
+                Seed = settings.Seed,
+                Metrics = Path.Combine(outputDirectory, "rounds.csv"),
+                History = final.Rounds,
+            };
+            await WriteMetricsAsync(outputDirectory, result);
+
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Final accuracy (ML.NET, {evaluation.Count} held-out digits): {evaluation.MicroAccuracy:F4}, log-loss {evaluation.LogLoss:F4}, {result.Seconds:F1} s"));
+            await stdout.WriteLineAsync($"Model: {modelPath}");
+            if (settings.Json)
+            {
+                await stdout.WriteLineAsync(JsonSerializer.Serialize(result with { History = null }, DemoResult.JsonOptions));
+            }
+
+            return ExitCodes.Success;
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static MulticlassEvaluation EvaluateWithMlNet(byte[] onnx)
+    {
+        var test = Mnist.Load().Test;
+        using var scorer = new OnnxModelScorer(onnx, test.FeatureCount, test.ClassCount);
+        return scorer.Evaluate(test);
+    }
+
+    /// <summary>
+    /// Prints each round as the project reports it. A terminal gets a progress bar as well; a
+    /// pipe gets plain lines. If a notification is missed the project is asked directly.
+    /// </summary>
+    private static async Task<ProjectSnapshot> FollowAsync(IProjectGrain project, ChannelProjectObserver progress, DemoSettings settings, TextWriter stdout)
+    {
+        var interactive = !settings.Json && !Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out);
+        var printed = 0;
+        async Task<ProjectSnapshot> Next()
+        {
+            while (true)
+            {
+                using var quiet = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                try
+                {
+                    return await progress.Updates.ReadAsync(quiet.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    var snapshot = await project.GetSnapshot();
+                    if (snapshot.State.IsTerminal() || snapshot.Rounds.Count > printed)
+                    {
+                        return snapshot;
+                    }
+                }
+            }
+        }
+
+        void Print(ProjectSnapshot snapshot, Action<string> writeLine)
+        {
+            foreach (var round in snapshot.Rounds.Skip(printed))
+            {
+                writeLine(FormatRound(round, snapshot.TotalRounds));
+            }
+
+            printed = Math.Max(printed, snapshot.Rounds.Count);
+        }
+
+        if (!interactive)
+        {
+            while (true)
+            {
+                var snapshot = await Next();
+                Print(snapshot, line => stdout.WriteLine(line));
+                if (snapshot.State.IsTerminal())
+                {
+                    return snapshot;
+                }
+            }
+        }
+
+        ProjectSnapshot last = await project.GetSnapshot();
+        await AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(async context =>
+            {
+                var bar = context.AddTask("Training", maxValue: settings.Rounds);
+                while (!last.State.IsTerminal())
+                {
+                    last = await Next();
+                    Print(last, line => AnsiConsole.WriteLine(line));
+                    bar.Value = last.Rounds.Count;
+                    bar.Description = $"Round {Math.Min(last.CurrentRound, settings.Rounds)}/{settings.Rounds}";
+                }
+
+                bar.StopTask();
+            });
+        return last;
+    }
+
+    public static string FormatRound(RoundSummary round, int totalRounds)
+    {
+        ArgumentNullException.ThrowIfNull(round);
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"round {round.Round}/{totalRounds}  participants {round.Participants}/{round.Selected}  accuracy {round.Accuracy:F4}  loss {round.Loss:F4}  {round.Seconds:F2} s");
+    }
+
+    private static async Task WriteMetricsAsync(string directory, DemoResult result)
+    {
+        var csv = new StringBuilder("round,participants,selected,accuracy,loss,training_loss,seconds,update_bytes\n");
+        foreach (var r in result.History!)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{r.Round},{r.Participants},{r.Selected},{r.Accuracy:R},{r.Loss:R},{r.TrainingLoss:R},{r.Seconds:R},{r.UpdateBytes}\n");
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(directory, "rounds.csv"), csv.ToString());
+        await File.WriteAllTextAsync(Path.Combine(directory, "rounds.json"), JsonSerializer.Serialize(result, DemoResult.IndentedJsonOptions));
+    }
+
+    private sealed class ChannelProjectObserver : IProjectObserver
+    {
+        private readonly Channel<ProjectSnapshot> _updates = Channel.CreateUnbounded<ProjectSnapshot>();
+
+        public ChannelReader<ProjectSnapshot> Updates => _updates.Reader;
+
+        public void OnProgress(ProjectSnapshot snapshot) => _updates.Writer.TryWrite(snapshot);
+    }
+}

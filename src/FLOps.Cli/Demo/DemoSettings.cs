@@ -1,0 +1,39 @@
+namespace FLOps.Cli.Demo;
+
+/// <summary>What <c>flops demo</c> was asked to run.</summary>
+public sealed record DemoSettings
+{
+    public int Devices { get; init; } = 10;
+
+    public int Rounds { get; init; } = 10;
+
+    public string Model { get; init; } = "softmax";
+
+    public string Partition { get; init; } = "iid";
+
+    public int Seed { get; init; } = 42;
+
+    public int LocalEpochs { get; init; } = 1;
+
+    public int BatchSize { get; init; } = 32;
+
+    public double LearningRate { get; init; } = 0.1;
+
+    public int? MinFitClients { get; init; }
+
+    public double FractionFit { get; init; } = 1.0;
+
+    public int RoundTimeoutSeconds { get; init; } = 120;
+
+    public string Strategy { get; init; } = "fedavg";
+
+    public string Mode { get; init; } = "classic";
+
+    public string OutputDirectory { get; init; } = "";
+
+    public bool Json { get; init; }
+
+    public int SiloPort { get; init; }
+
+    public int GatewayPort { get; init; }
+}

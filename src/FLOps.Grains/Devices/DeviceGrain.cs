@@ -1,0 +1,96 @@
+using FLOps.Abstractions.Devices;
+using FLOps.Abstractions.Rounds;
+using FLOps.Grains.Projects;
+using FLOps.Grains.Services;
+using FLOps.Learning.Data;
+using FLOps.Learning.Training;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+
+namespace FLOps.Grains.Devices;
+
+[GenerateSerializer, Alias("flops.DeviceGrainState")]
+public sealed class DeviceGrainState
+{
+    [Id(0)] public DeviceProfile? Profile { get; set; }
+}
+
+/// <summary>
+/// A device. A simulated one cuts its shard of the bundled data on activation and keeps it in
+/// the silo that hosts it; only trained parameters leave, sent to the round grain.
+/// </summary>
+public sealed class DeviceGrain(
+    [PersistentState(FlopsStorage.DeviceState, FlopsStorage.ProviderName)] IPersistentState<DeviceGrainState> state,
+    IModelStore models,
+    ISimulatedDataCatalog catalog,
+    ILocalTrainingService compute,
+    ILogger<DeviceGrain> logger) : Grain, IDeviceGrain
+{
+    private Dataset? _shard;
+    private Task? _training;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    public async Task Configure(DeviceProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        _shard = null;
+        if (profile.Shard is { } shard)
+        {
+            _shard = catalog.GetShard(shard);
+            profile = profile with { SampleCount = _shard.Count };
+        }
+
+        state.State.Profile = profile;
+        await state.WriteStateAsync();
+    }
+
+    public Task<DeviceProfile?> GetProfile() => Task.FromResult(state.State.Profile);
+
+    public Task AssignTask(TrainingTask task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        if (state.State.Profile?.Shard is null)
+        {
+            throw new InvalidOperationException($"Device '{Id}' holds no local data in this silo; it trains through the learner agent.");
+        }
+
+        // The caller only hands the task out; training and the upload run after this turn, so a
+        // round's fan-out never waits for training.
+        _training = TrainAndReport(task);
+        return Task.CompletedTask;
+    }
+
+    private async Task TrainAndReport(TrainingTask task)
+    {
+        var round = GrainFactory.GetGrain<IRoundGrain>(task.RoundKey);
+        try
+        {
+            _shard ??= catalog.GetShard(state.State.Profile!.Shard!);
+            var global = await models.GetAsync(task.GlobalModel);
+            var parameters = (float[])global.Clone();
+            var options = new TrainingOptions(
+                task.LocalEpochs, task.BatchSize, (float)task.LearningRate, StableHash.Combine(task.Seed, StableHash.Of(Id)), (float)task.ProximalMu);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var report = await compute.TrainAsync(Id, ProjectSpecValidator.ArchitectureOf(task.Model), parameters, _shard, options, CancellationToken.None);
+            var receipt = await round.SubmitUpdate(new DeviceUpdate
+            {
+                DeviceId = Id,
+                Round = task.Round,
+                Parameters = new Immutable<float[]>(parameters),
+                SampleCount = report.SampleCount,
+                TrainingLoss = report.AverageLoss,
+                TrainingSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
+            });
+            if (!receipt.Accepted)
+            {
+                logger.LogWarning("Device {DeviceId}: update for {RoundKey} refused: {Reason}", Id, task.RoundKey, receipt.Reason);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            logger.LogWarning(e, "Device {DeviceId} failed to train for {RoundKey}", Id, task.RoundKey);
+            await round.ReportFailure(Id, $"training failed: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,18 @@
+using FLOps.Grains.Services;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace FLOps.Grains;
+
+public static class GrainServices
+{
+    /// <summary>The services FLOps grains depend on, in their embedded (single-process) form.</summary>
+    public static IServiceCollection AddFlopsGrainServices(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IModelStore, InMemoryModelStore>();
+        services.TryAddSingleton<ISimulatedDataCatalog, MnistDataCatalog>();
+        services.TryAddSingleton<ILocalTrainingService, ThreadPoolTrainingService>();
+        return services;
+    }
+}

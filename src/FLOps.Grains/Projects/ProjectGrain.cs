@@ -1,0 +1,235 @@
+using FLOps.Abstractions.Devices;
+using FLOps.Abstractions.Projects;
+using FLOps.Abstractions.Rounds;
+using FLOps.Grains.Services;
+using FLOps.Learning.Models;
+using FLOps.Learning.Onnx;
+using Microsoft.Extensions.Logging;
+using Orleans.Utilities;
+
+namespace FLOps.Grains.Projects;
+
+public sealed class ProjectGrain(
+    [PersistentState(FlopsStorage.ProjectState, FlopsStorage.ProviderName)] IPersistentState<ProjectGrainState> state,
+    IModelStore models,
+    TimeProvider time,
+    ILogger<ProjectGrain> logger) : Grain, IProjectGrain
+{
+    private readonly ObserverManager<IProjectObserver> _observers = new(TimeSpan.FromMinutes(5), logger);
+    private IGrainTimer? _deviceWaitTimer;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    private ProjectGrainState S => state.State;
+
+    public async Task<ProjectSnapshot> Submit(ProjectSpec spec)
+    {
+        ProjectSpecValidator.ThrowIfInvalid(spec);
+        if (S.Spec is not null)
+        {
+            throw new InvalidOperationException($"Project '{Id}' already has a spec; submit a new project instead.");
+        }
+
+        spec = ProjectSpecValidator.Normalize(spec);
+        var architecture = ProjectSpecValidator.ArchitectureOf(spec.Model);
+        var seed = spec.Simulation?.Seed ?? StableHash.Of(Id);
+
+        S.Spec = spec;
+        S.State = ProjectState.Pending;
+        S.CreatedAt = time.GetUtcNow();
+        S.Model = await models.PutAsync(ModelInitializer.Create(architecture, seed));
+        if (spec.Simulation is { } simulation)
+        {
+            S.SimulatedDevices = await CreateSimulatedDevices(spec, simulation);
+        }
+
+        S.State = ProjectState.Running;
+        S.CurrentRound = 1;
+        await state.WriteStateAsync();
+        logger.LogInformation("Project {ProjectId} '{Name}' started: {Rounds} rounds of {Strategy}", Id, spec.Name, spec.Training.Rounds, spec.Strategy.Name);
+
+        await StartCurrentRound();
+        return Snapshot();
+    }
+
+    public Task<ProjectSnapshot> GetSnapshot() => Task.FromResult(Snapshot());
+
+    public async Task<ProjectSnapshot> Cancel(string reason)
+    {
+        if (S.Spec is null || S.State.IsTerminal())
+        {
+            return Snapshot();
+        }
+
+        await Finish(ProjectState.Cancelled, string.IsNullOrWhiteSpace(reason) ? "cancelled by the user" : reason);
+        await RoundGrain(S.CurrentRound).Abort("project cancelled");
+        return Snapshot();
+    }
+
+    public async Task<byte[]?> ExportOnnx()
+    {
+        if (S.Spec is null || S.Rounds.Count == 0)
+        {
+            return null;
+        }
+
+        var parameters = await models.GetAsync(S.Model);
+        return OnnxModelExporter.Export(ProjectSpecValidator.ArchitectureOf(S.Spec.Model), parameters);
+    }
+
+    public Task Subscribe(IProjectObserver observer)
+    {
+        _observers.Subscribe(observer, observer);
+        return Task.CompletedTask;
+    }
+
+    public Task Unsubscribe(IProjectObserver observer)
+    {
+        _observers.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    public async Task OnRoundEnded(RoundOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (S.State != ProjectState.Running || outcome.Round != S.CurrentRound)
+        {
+            logger.LogDebug("Project {ProjectId} ignores the end of round {Round} (state {State}, current round {Current})", Id, outcome.Round, S.State, S.CurrentRound);
+            return;
+        }
+
+        if (!outcome.Succeeded || outcome.Summary is null)
+        {
+            await Finish(ProjectState.Failed, $"round {outcome.Round}: {outcome.FailureReason ?? "failed"}");
+            return;
+        }
+
+        S.Rounds.Add(outcome.Summary);
+        S.Model = outcome.Summary.Model;
+        S.BytesToCloud += outcome.Summary.UpdateBytes;
+        if (outcome.Round >= S.Spec!.Training.Rounds)
+        {
+            await Finish(ProjectState.Completed, reason: null);
+            return;
+        }
+
+        S.CurrentRound++;
+        await state.WriteStateAsync();
+        Notify();
+        await StartCurrentRound();
+    }
+
+    private async Task<List<string>> CreateSimulatedDevices(ProjectSpec spec, SimulationSpec simulation)
+    {
+        var ids = Enumerable.Range(0, simulation.Devices).Select(i => $"{Id}/sim-{i:D4}").ToList();
+        await Task.WhenAll(ids.Select((id, index) => GrainFactory.GetGrain<IDeviceGrain>(id).Configure(new DeviceProfile
+        {
+            Name = $"simulated device {index}",
+            DataTags = [spec.DataTag],
+            Shard = new SimulatedShard(spec.DataTag, simulation.Partition, simulation.Seed, index, simulation.Devices),
+        })));
+        return ids;
+    }
+
+    private async Task StartCurrentRound()
+    {
+        var spec = S.Spec!;
+        var available = S.SimulatedDevices.Count > 0
+            ? S.SimulatedDevices
+            : await GrainFactory.GetGrain<IDeviceDirectoryGrain>(spec.DataTag).List();
+
+        if (available.Count < spec.Training.MinAvailableClients)
+        {
+            await WaitForDevices(available.Count);
+            return;
+        }
+
+        if (S.WaitingForDevicesSince is not null)
+        {
+            S.WaitingForDevicesSince = null;
+            await state.WriteStateAsync();
+        }
+
+        await RoundGrain(S.CurrentRound).Start(new RoundPlan
+        {
+            ProjectId = Id,
+            Round = S.CurrentRound,
+            Spec = spec,
+            AvailableDevices = available,
+            GlobalModel = S.Model,
+            Seed = StableHash.Combine(spec.Simulation?.Seed ?? StableHash.Of(Id), S.CurrentRound),
+        });
+        Notify();
+    }
+
+    /// <summary>
+    /// A round may wait for devices at most the round timeout; then the project fails with a
+    /// reason instead of hanging. The timer re-checks once at that deadline.
+    /// </summary>
+    private async Task WaitForDevices(int availableCount)
+    {
+        var spec = S.Spec!;
+        var timeout = TimeSpan.FromSeconds(spec.Training.RoundTimeoutSeconds);
+        var now = time.GetUtcNow();
+        if (S.WaitingForDevicesSince is { } since && now - since >= timeout)
+        {
+            await Finish(ProjectState.Failed, $"round {S.CurrentRound}: only {availableCount} of minAvailableClients={spec.Training.MinAvailableClients} devices with data tag '{spec.DataTag}' were available after waiting {spec.Training.RoundTimeoutSeconds} s");
+            return;
+        }
+
+        if (S.WaitingForDevicesSince is null)
+        {
+            S.WaitingForDevicesSince = now;
+            await state.WriteStateAsync();
+        }
+
+        var remaining = timeout - (now - S.WaitingForDevicesSince.Value);
+        _deviceWaitTimer?.Dispose();
+        _deviceWaitTimer = this.RegisterGrainTimer(
+            static (grain, cancellation) => grain.StartCurrentRoundIfRunning(),
+            this,
+            new GrainTimerCreationOptions { DueTime = remaining, Period = Timeout.InfiniteTimeSpan });
+        logger.LogInformation("Project {ProjectId} waits up to {Seconds:F0} s for {Needed} devices ({Available} available)", Id, remaining.TotalSeconds, spec.Training.MinAvailableClients, availableCount);
+    }
+
+    private Task StartCurrentRoundIfRunning() => S.State == ProjectState.Running ? StartCurrentRound() : Task.CompletedTask;
+
+    private async Task Finish(ProjectState final, string? reason)
+    {
+        _deviceWaitTimer?.Dispose();
+        S.State = final;
+        S.Reason = reason;
+        S.FinishedAt = time.GetUtcNow();
+        S.WaitingForDevicesSince = null;
+        await state.WriteStateAsync();
+        logger.LogInformation("Project {ProjectId} {State}{Reason}", Id, final, reason is null ? "" : $": {reason}");
+        Notify();
+    }
+
+    private void Notify()
+    {
+        if (_observers.Count > 0)
+        {
+            var snapshot = Snapshot();
+            _observers.Notify(o => o.OnProgress(snapshot));
+        }
+    }
+
+    private IRoundGrain RoundGrain(int round) => GrainFactory.GetGrain<IRoundGrain>(IRoundGrain.KeyFor(Id, round));
+
+    private ProjectSnapshot Snapshot() => new()
+    {
+        Id = Id,
+        Name = S.Spec?.Name ?? "",
+        State = S.State,
+        CurrentRound = S.CurrentRound,
+        TotalRounds = S.Spec?.Training.Rounds ?? 0,
+        Rounds = [.. S.Rounds],
+        Reason = S.Reason,
+        Spec = S.Spec,
+        CreatedAt = S.CreatedAt,
+        FinishedAt = S.FinishedAt,
+        Model = S.Model,
+        BytesToCloud = S.BytesToCloud,
+    };
+}

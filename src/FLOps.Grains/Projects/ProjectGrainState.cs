@@ -1,0 +1,32 @@
+using FLOps.Abstractions.Models;
+using FLOps.Abstractions.Projects;
+
+namespace FLOps.Grains.Projects;
+
+[GenerateSerializer, Alias("flops.ProjectGrainState")]
+public sealed class ProjectGrainState
+{
+    [Id(0)] public ProjectSpec? Spec { get; set; }
+
+    [Id(1)] public ProjectState State { get; set; } = ProjectState.Pending;
+
+    [Id(2)] public int CurrentRound { get; set; }
+
+    [Id(3)] public List<RoundSummary> Rounds { get; set; } = [];
+
+    [Id(4)] public ModelRef Model { get; set; } = ModelRef.None;
+
+    [Id(5)] public string? Reason { get; set; }
+
+    [Id(6)] public DateTimeOffset? CreatedAt { get; set; }
+
+    [Id(7)] public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>Device grains created for the simulation; empty for projects on registered devices.</summary>
+    [Id(8)] public List<string> SimulatedDevices { get; set; } = [];
+
+    [Id(9)] public long BytesToCloud { get; set; }
+
+    /// <summary>When the current round began waiting for enough available devices.</summary>
+    [Id(10)] public DateTimeOffset? WaitingForDevicesSince { get; set; }
+}

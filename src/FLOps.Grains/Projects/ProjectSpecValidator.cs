@@ -1,0 +1,161 @@
+using FLOps.Abstractions.Projects;
+using FLOps.Learning.Aggregation;
+using FLOps.Learning.Data;
+using FLOps.Learning.Models;
+using FLOps.Learning.Partitioning;
+
+namespace FLOps.Grains.Projects;
+
+/// <summary>
+/// Decides whether a spec can run, naming every problem by its JSON path, so that the CLI,
+/// the gateway and Orleans clients all refuse bad input with the same reasons.
+/// </summary>
+public static class ProjectSpecValidator
+{
+    public const int MaxRounds = 10_000;
+    public const int MaxSimulatedDevices = 100_000;
+
+    private static readonly string[] ModelKinds = ["softmax", "mlp"];
+
+    public static IReadOnlyList<SpecError> Validate(ProjectSpec? spec)
+    {
+        if (spec is null)
+        {
+            return [new SpecError("spec", "a project spec is required")];
+        }
+
+        var errors = new List<SpecError>();
+        void Require(bool condition, string field, string message)
+        {
+            if (!condition)
+            {
+                errors.Add(new SpecError(field, message));
+            }
+        }
+
+        Require(!string.IsNullOrWhiteSpace(spec.Name) && spec.Name.Length <= 200, "name", "must be 1 to 200 characters");
+        Require(!string.IsNullOrWhiteSpace(spec.DataTag), "dataTag", "is required");
+
+        var model = spec.Model;
+        if (model is null)
+        {
+            errors.Add(new SpecError("model", "is required"));
+        }
+        else
+        {
+            Require(ModelKinds.Contains(model.Kind, StringComparer.OrdinalIgnoreCase), "model.kind", $"must be one of {string.Join(", ", ModelKinds)} (got '{model.Kind}')");
+            Require(model.HiddenUnits is null or (>= 1 and <= 4096), "model.hiddenUnits", "must be between 1 and 4096");
+            Require(model.Inputs is null or >= 1, "model.inputs", "must be positive");
+            Require(model.Classes is null or >= 2, "model.classes", "must be at least 2");
+            var bundled = IsBundled(spec.DataTag);
+            Require(bundled || (model.Inputs is not null && model.Classes is not null), "model", $"inputs and classes are required for data tag '{spec.DataTag}' (only mnist is bundled)");
+        }
+
+        var training = spec.Training;
+        if (training is null)
+        {
+            errors.Add(new SpecError("training", "is required"));
+        }
+        else
+        {
+            Require(string.Equals(training.Mode, "classic", StringComparison.OrdinalIgnoreCase) || string.Equals(training.Mode, "hierarchical", StringComparison.OrdinalIgnoreCase), "training.mode", $"must be classic or hierarchical (got '{training.Mode}')");
+            Require(!string.Equals(training.Mode, "hierarchical", StringComparison.OrdinalIgnoreCase), "training.mode", "hierarchical is not yet supported");
+            Require(training.Rounds is >= 1 and <= MaxRounds, "training.rounds", $"must be between 1 and {MaxRounds} (got {training.Rounds})");
+            Require(training.Cycles >= 1, "training.cycles", $"must be at least 1 (got {training.Cycles})");
+            Require(training.LocalEpochs is >= 1 and <= 1000, "training.localEpochs", $"must be between 1 and 1000 (got {training.LocalEpochs})");
+            Require(training.BatchSize is >= 1 and <= 100_000, "training.batchSize", $"must be between 1 and 100000 (got {training.BatchSize})");
+            Require(double.IsFinite(training.LearningRate) && training.LearningRate > 0 && training.LearningRate <= 100, "training.learningRate", $"must be in (0, 100] (got {training.LearningRate})");
+            Require(training.MinFitClients >= 1, "training.minFitClients", $"must be at least 1 (got {training.MinFitClients})");
+            Require(training.MinAvailableClients >= training.MinFitClients, "training.minAvailableClients", $"must be at least minFitClients ({training.MinFitClients}) (got {training.MinAvailableClients})");
+            Require(double.IsFinite(training.FractionFit) && training.FractionFit > 0 && training.FractionFit <= 1, "training.fractionFit", $"must be in (0, 1] (got {training.FractionFit})");
+            Require(training.RoundTimeoutSeconds is >= 1 and <= 86_400, "training.roundTimeoutSeconds", $"must be between 1 and 86400 (got {training.RoundTimeoutSeconds})");
+        }
+
+        if (spec.Strategy is null)
+        {
+            errors.Add(new SpecError("strategy", "is required"));
+        }
+        else
+        {
+            try
+            {
+                StrategyCatalog.Create(spec.Strategy.Name, spec.Strategy.Parameters);
+            }
+            catch (ArgumentException e)
+            {
+                errors.Add(new SpecError("strategy", e.Message));
+            }
+        }
+
+        if (spec.Simulation is { } simulation)
+        {
+            Require(simulation.Devices is >= 1 and <= MaxSimulatedDevices, "simulation.devices", $"must be between 1 and {MaxSimulatedDevices} (got {simulation.Devices})");
+            Require(IsBundled(spec.DataTag), "dataTag", $"simulation needs bundled data; '{spec.DataTag}' is not (use mnist)");
+            try
+            {
+                PartitionScheme.Parse(simulation.Partition);
+            }
+            catch (FormatException e)
+            {
+                errors.Add(new SpecError("simulation.partition", e.Message));
+            }
+
+            if (training is not null)
+            {
+                Require(simulation.Devices >= training.MinFitClients, "training.minFitClients", $"needs {training.MinFitClients} devices but the simulation has {simulation.Devices}");
+                Require(simulation.Devices >= training.MinAvailableClients, "training.minAvailableClients", $"needs {training.MinAvailableClients} devices but the simulation has {simulation.Devices}");
+            }
+
+            if (IsBundled(spec.DataTag))
+            {
+                var trainCount = Mnist.Load().Train.Count;
+                Require(simulation.Devices <= trainCount, "simulation.devices", $"cannot exceed the {trainCount} training samples");
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>Throws <see cref="InvalidProjectSpecException"/> listing every problem.</summary>
+    public static void ThrowIfInvalid(ProjectSpec? spec)
+    {
+        var errors = Validate(spec);
+        if (errors.Count > 0)
+        {
+            throw new InvalidProjectSpecException(errors);
+        }
+    }
+
+    /// <summary>The spec with every default the service would apply written out, so that what is stored is what runs.</summary>
+    public static ProjectSpec Normalize(ProjectSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var mlp = string.Equals(spec.Model.Kind, "mlp", StringComparison.OrdinalIgnoreCase);
+        return spec with
+        {
+            Model = spec.Model with
+            {
+                Kind = mlp ? "mlp" : "softmax",
+                Inputs = spec.Model.Inputs ?? Mnist.FeatureCount,
+                Classes = spec.Model.Classes ?? Mnist.ClassCount,
+                HiddenUnits = mlp ? spec.Model.HiddenUnits ?? ModelArchitecture.DefaultHiddenCount : null,
+            },
+            Training = spec.Training with { Mode = spec.Training.Mode.ToLowerInvariant() },
+            Strategy = spec.Strategy with { Name = spec.Strategy.Name.ToLowerInvariant() },
+        };
+    }
+
+    /// <summary>The architecture of a normalized model spec.</summary>
+    public static ModelArchitecture ArchitectureOf(ModelSpec model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var inputs = model.Inputs ?? Mnist.FeatureCount;
+        var classes = model.Classes ?? Mnist.ClassCount;
+        return string.Equals(model.Kind, "mlp", StringComparison.OrdinalIgnoreCase)
+            ? ModelArchitecture.Mlp(inputs, classes, model.HiddenUnits ?? ModelArchitecture.DefaultHiddenCount)
+            : ModelArchitecture.Softmax(inputs, classes);
+    }
+
+    private static bool IsBundled(string? dataTag) =>
+        string.Equals(dataTag, Services.MnistDataCatalog.MnistTag, StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,46 @@
+using FLOps.Abstractions.Projects;
+using FLOps.Abstractions.Rounds;
+
+namespace FLOps.Grains.Rounds;
+
+[GenerateSerializer, Alias("flops.RoundStatus")]
+public enum RoundStatus
+{
+    NotStarted,
+    Open,
+    Closed,
+    Failed,
+    Aborted,
+}
+
+[GenerateSerializer, Alias("flops.RoundGrainState")]
+public sealed class RoundGrainState
+{
+    [Id(0)] public RoundPlan? Plan { get; set; }
+
+    [Id(1)] public RoundStatus Status { get; set; }
+
+    [Id(2)] public List<string> Participants { get; set; } = [];
+
+    /// <summary>Participants whose update was accepted, with what they reported.</summary>
+    [Id(3)] public Dictionary<string, AcceptedUpdate> Accepted { get; set; } = [];
+
+    [Id(4)] public List<DeviceFailure> Failures { get; set; } = [];
+
+    [Id(5)] public DateTimeOffset? OpenedAt { get; set; }
+
+    [Id(6)] public DateTimeOffset? Deadline { get; set; }
+
+    [Id(7)] public RoundSummary? Summary { get; set; }
+
+    [Id(8)] public string? FailureReason { get; set; }
+
+    /// <summary>Updates refused because they came too late, twice, or from a device not selected.</summary>
+    [Id(9)] public int Refused { get; set; }
+}
+
+[GenerateSerializer, Alias("flops.AcceptedUpdate")]
+public sealed record AcceptedUpdate(
+    [property: Id(0)] long SampleCount,
+    [property: Id(1)] double TrainingLoss,
+    [property: Id(2)] long Bytes);

@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Sockets;
+using FLOps.Grains;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FLOps.Hosting;
+
+/// <summary>Where an embedded silo listens; a port of 0 means "pick a free one".</summary>
+public sealed record EmbeddedSiloOptions
+{
+    public int SiloPort { get; init; }
+
+    public int GatewayPort { get; init; }
+
+    public LogLevel MinimumLogLevel { get; init; } = LogLevel.Warning;
+}
+
+/// <summary>
+/// A silo inside the calling process: localhost clustering and in-memory grain storage, so
+/// that nothing has to be installed. Grains are reached through the host's <see cref="IGrainFactory"/>.
+/// </summary>
+public static class EmbeddedSilo
+{
+    public static IHost Build(EmbeddedSiloOptions options, Action<IServiceCollection>? configureServices = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel);
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.UseOrleans(silo => silo.UseFlopsEmbedded(
+            options.SiloPort == 0 ? FreeTcpPort() : options.SiloPort,
+            options.GatewayPort == 0 ? FreeTcpPort() : options.GatewayPort));
+        configureServices?.Invoke(builder.Services);
+        return builder.Build();
+    }
+
+    /// <summary>The embedded configuration of a silo builder; tests' in-process clusters use it too.</summary>
+    public static ISiloBuilder UseFlopsEmbedded(this ISiloBuilder silo, int siloPort, int gatewayPort)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        silo.UseLocalhostClustering(siloPort, gatewayPort);
+        return silo.AddFlopsGrains();
+    }
+
+    /// <summary>Grain storage and services every FLOps silo needs, whatever its clustering.</summary>
+    public static ISiloBuilder AddFlopsGrains(this ISiloBuilder silo)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        silo.AddMemoryGrainStorage(FlopsStorage.ProviderName);
+        silo.Services.AddFlopsGrainServices();
+        return silo;
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
