@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FLOps.Learning.Data;
 using FLOps.Learning.Models;
 
@@ -14,6 +15,7 @@ public static class ModelEvaluator
     /// Accuracy (argmax, ties to the lowest class) and log-loss with probabilities clamped to
     /// at least 1e-15, as ML.NET reports them. An empty dataset yields zeros with a count of 0.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static EvaluationResult Evaluate(ModelArchitecture architecture, ReadOnlySpan<float> parameters, Dataset data)
     {
         ModelMath.ValidateArchitecture(architecture);

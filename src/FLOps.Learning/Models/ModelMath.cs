@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace FLOps.Learning.Models;
 
@@ -64,6 +65,7 @@ internal static class ModelMath
     /// Computes the logits of one sample. For an MLP, <paramref name="hidden"/> receives the
     /// ReLU activations, which back-propagation needs again.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Logits(
         ModelArchitecture architecture,
         ReadOnlySpan<float> parameters,
@@ -95,6 +97,7 @@ internal static class ModelMath
     }
 
     /// <summary>output = W·x + b with W row-major [output.Length × x.Length].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Affine(ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> output)
     {
         var width = x.Length;

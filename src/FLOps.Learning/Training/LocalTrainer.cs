@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using FLOps.Learning.Data;
 using FLOps.Learning.Models;
 
@@ -8,6 +9,8 @@ namespace FLOps.Learning.Training;
 /// <remarks>
 /// Everything runs on the calling thread in a fixed order, so the same seed, parameters and
 /// data give bit-identical results on the same machine; parallel summation would not.
+/// The hot loops skip tiered JIT (AggressiveOptimization): a silo trains only a few times per
+/// round, so tier-0 code would otherwise dominate the first rounds.
 /// </remarks>
 public static class LocalTrainer
 {
@@ -18,6 +21,7 @@ public static class LocalTrainer
     /// every batch; if it fires, the parameters keep the steps already taken. An empty dataset
     /// leaves the parameters untouched and reports zero loss, samples and steps.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static TrainingReport Train(
         ModelArchitecture architecture,
         float[] parameters,
@@ -101,6 +105,7 @@ public static class LocalTrainer
     }
 
     /// <summary>Adds one sample's cross-entropy gradient to the batch gradient and returns its loss.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double AccumulateSoftmax(ModelArchitecture architecture, float[] parameters, ReadOnlySpan<float> x, int label, Scratch scratch)
     {
         var inputs = architecture.InputCount;
@@ -124,6 +129,7 @@ public static class LocalTrainer
         return loss;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double AccumulateMlp(ModelArchitecture architecture, float[] parameters, ReadOnlySpan<float> x, int label, Scratch scratch)
     {
         var inputs = architecture.InputCount;
