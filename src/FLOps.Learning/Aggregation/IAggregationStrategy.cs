@@ -32,9 +32,20 @@ public interface IAggregationRound
 
 public static class StrategyCatalog
 {
-    public static IReadOnlyList<string> Names => throw new NotImplementedException();
+    private static readonly string[] KnownNames = [FedAvgStrategy.StrategyName];
+
+    public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(KnownNames);
 
     /// <summary>Creates a strategy by name; throws <see cref="ArgumentException"/> naming the known ones otherwise.</summary>
-    public static IAggregationStrategy Create(string name, IReadOnlyDictionary<string, double>? parameters = null) =>
-        throw new NotImplementedException();
+    /// <remarks>Names are case-insensitive. FedAvg takes no parameters and ignores any given.</remarks>
+    public static IAggregationStrategy Create(string name, IReadOnlyDictionary<string, double>? parameters = null)
+    {
+        var key = name?.Trim() ?? string.Empty;
+        if (key.Equals(FedAvgStrategy.StrategyName, StringComparison.OrdinalIgnoreCase))
+        {
+            return new FedAvgStrategy();
+        }
+
+        throw new ArgumentException($"Unknown strategy '{name}'; known: {string.Join(", ", KnownNames)}", nameof(name));
+    }
 }

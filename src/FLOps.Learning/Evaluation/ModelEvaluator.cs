@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FLOps.Learning.Data;
 using FLOps.Learning.Models;
 
@@ -10,10 +11,64 @@ public sealed record EvaluationResult(double Accuracy, double LogLoss, int Count
 
 public static class ModelEvaluator
 {
-    public static EvaluationResult Evaluate(ModelArchitecture architecture, ReadOnlySpan<float> parameters, Dataset data) =>
-        throw new NotImplementedException();
+    /// <summary>
+    /// Accuracy (argmax, ties to the lowest class) and log-loss with probabilities clamped to
+    /// at least 1e-15, as ML.NET reports them. An empty dataset yields zeros with a count of 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static EvaluationResult Evaluate(ModelArchitecture architecture, ReadOnlySpan<float> parameters, Dataset data)
+    {
+        ModelMath.ValidateArchitecture(architecture);
+        ModelMath.ValidateParameters(architecture, parameters.Length, nameof(parameters));
+        ModelMath.ValidateData(architecture, data, nameof(data));
+        if (data.Count == 0)
+        {
+            return new EvaluationResult(0, 0, 0);
+        }
+
+        var hidden = new float[ModelMath.HiddenScratchLength(architecture)];
+        var logits = new float[architecture.ClassCount];
+        var probabilities = new float[architecture.ClassCount];
+        var correct = 0;
+        var loss = 0.0;
+        for (var i = 0; i < data.Count; i++)
+        {
+            ModelMath.Logits(architecture, parameters, data.Row(i), hidden, logits);
+            ModelMath.StableSoftmax(logits, probabilities);
+            var label = data.Labels[i];
+            if (ModelMath.ArgMax(probabilities) == label)
+            {
+                correct++;
+            }
+
+            loss += ModelMath.CrossEntropy(probabilities, label);
+        }
+
+        return new EvaluationResult((double)correct / data.Count, loss / data.Count, data.Count);
+    }
 
     /// <summary>Writes the class probabilities of one sample and returns the most probable class.</summary>
-    public static int Predict(ModelArchitecture architecture, ReadOnlySpan<float> parameters, ReadOnlySpan<float> features, Span<float> probabilities) =>
-        throw new NotImplementedException();
+    /// <remarks><paramref name="probabilities"/> may be longer than the class count; only the first ClassCount entries are written.</remarks>
+    public static int Predict(ModelArchitecture architecture, ReadOnlySpan<float> parameters, ReadOnlySpan<float> features, Span<float> probabilities)
+    {
+        ModelMath.ValidateArchitecture(architecture);
+        ModelMath.ValidateParameters(architecture, parameters.Length, nameof(parameters));
+        if (features.Length != architecture.InputCount)
+        {
+            throw new ArgumentException($"Expected {architecture.InputCount} features but got {features.Length}.", nameof(features));
+        }
+
+        var classes = architecture.ClassCount;
+        if (probabilities.Length < classes)
+        {
+            throw new ArgumentException($"Need room for {classes} probabilities but got {probabilities.Length}.", nameof(probabilities));
+        }
+
+        var hiddenLength = ModelMath.HiddenScratchLength(architecture);
+        var hidden = hiddenLength <= 1024 ? stackalloc float[hiddenLength] : new float[hiddenLength];
+        var output = probabilities[..classes];
+        ModelMath.Logits(architecture, parameters, features, hidden, output);
+        ModelMath.StableSoftmax(output, output);
+        return ModelMath.ArgMax(output);
+    }
 }

@@ -1,0 +1,17 @@
+namespace FLOps.Learning.Aggregation;
+
+/// <summary>
+/// Common ground for strategies that differ only in how they combine updates: client sampling
+/// is the same for all of them.
+/// </summary>
+public abstract class AggregationStrategyBase : IAggregationStrategy
+{
+    public abstract string Name { get; }
+
+    public virtual IReadOnlyList<string> SelectParticipants(IReadOnlyList<string> availableClients, ParticipantSelection selection) =>
+        ParticipantSampler.Select(availableClients, selection);
+
+    public abstract IAggregationRound BeginRound(ReadOnlyMemory<float> globalParameters, int round);
+
+    public override string ToString() => Name;
+}

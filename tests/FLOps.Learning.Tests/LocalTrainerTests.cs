@@ -1,0 +1,123 @@
+using FLOps.Learning.Evaluation;
+using FLOps.Learning.Models;
+using FLOps.Learning.Training;
+
+namespace FLOps.Learning.Tests;
+
+public class LocalTrainerTests
+{
+    private static readonly TrainingOptions Options = new(Epochs: 5, BatchSize: 16, LearningRate: 0.1f, Seed: 7);
+
+    public static TheoryData<ModelKind> Kinds => [ModelKind.Softmax, ModelKind.Mlp];
+
+    private static ModelArchitecture ArchitectureFor(ModelKind kind, int inputs, int classes) =>
+        kind == ModelKind.Softmax ? ModelArchitecture.Softmax(inputs, classes) : ModelArchitecture.Mlp(inputs, classes, hiddenCount: 16);
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Training_on_a_separable_problem_lowers_the_loss_and_classifies_well(ModelKind kind)
+    {
+        var data = SyntheticData.Blobs();
+        var architecture = ArchitectureFor(kind, data.FeatureCount, data.ClassCount);
+        var parameters = ModelInitializer.Create(architecture, seed: 3);
+        var before = ModelEvaluator.Evaluate(architecture, parameters, data);
+
+        var report = LocalTrainer.Train(architecture, parameters, data, Options);
+
+        var after = ModelEvaluator.Evaluate(architecture, parameters, data);
+        Assert.True(after.LogLoss < before.LogLoss / 4, $"log-loss {before.LogLoss} → {after.LogLoss}");
+        Assert.True(after.Accuracy > 0.95, $"accuracy {after.Accuracy}");
+        Assert.True(report.AverageLoss < before.LogLoss);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void The_report_counts_samples_and_one_step_per_batch(ModelKind kind)
+    {
+        var data = SyntheticData.Blobs(samples: 100);
+        var architecture = ArchitectureFor(kind, data.FeatureCount, data.ClassCount);
+
+        var report = LocalTrainer.Train(architecture, ModelInitializer.Create(architecture, 1), data, Options with { Epochs = 3, BatchSize = 32 });
+
+        Assert.Equal(100, report.SampleCount);
+        Assert.Equal(3 * 4, report.Steps); // 32+32+32+4 per epoch
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void The_same_seed_gives_bit_identical_parameters(ModelKind kind)
+    {
+        var data = SyntheticData.Blobs(samples: 200);
+        var architecture = ArchitectureFor(kind, data.FeatureCount, data.ClassCount);
+        var first = ModelInitializer.Create(architecture, seed: 5);
+        var second = ModelInitializer.Create(architecture, seed: 5);
+
+        var firstReport = LocalTrainer.Train(architecture, first, data, Options);
+        var secondReport = LocalTrainer.Train(architecture, second, data, Options);
+
+        Assert.Equal(first, second);
+        Assert.Equal(firstReport, secondReport);
+    }
+
+    [Fact]
+    public void A_different_seed_shuffles_differently()
+    {
+        var data = SyntheticData.Blobs(samples: 200);
+        var architecture = ModelArchitecture.Softmax(data.FeatureCount, data.ClassCount);
+        var first = ModelInitializer.Create(architecture, seed: 5);
+        var second = ModelInitializer.Create(architecture, seed: 5);
+
+        LocalTrainer.Train(architecture, first, data, Options with { Seed = 1 });
+        LocalTrainer.Train(architecture, second, data, Options with { Seed = 2 });
+
+        Assert.NotEqual(first, second);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void A_large_proximal_mu_keeps_parameters_closer_to_where_they_started(ModelKind kind)
+    {
+        var data = SyntheticData.Blobs(samples: 300);
+        var architecture = ArchitectureFor(kind, data.FeatureCount, data.ClassCount);
+        var start = ModelInitializer.Create(architecture, seed: 11);
+        var plain = (float[])start.Clone();
+        var proximal = (float[])start.Clone();
+
+        LocalTrainer.Train(architecture, plain, data, Options);
+        LocalTrainer.Train(architecture, proximal, data, Options with { ProximalMu = 5f });
+
+        Assert.True(
+            Distance(proximal, start) < Distance(plain, start) / 2,
+            $"proximal moved {Distance(proximal, start)}, plain moved {Distance(plain, start)}");
+    }
+
+    [Fact]
+    public void Cancellation_is_honoured_between_batches()
+    {
+        var data = SyntheticData.Blobs(samples: 100);
+        var architecture = ModelArchitecture.Softmax(data.FeatureCount, data.ClassCount);
+        var parameters = ModelInitializer.Create(architecture, 1);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.ThrowsAny<OperationCanceledException>(() => LocalTrainer.Train(architecture, parameters, data, Options, cancelled.Token));
+        Assert.All(parameters, p => Assert.Equal(0f, p));
+    }
+
+    [Fact]
+    public void Mismatched_parameters_data_or_options_are_rejected()
+    {
+        var data = SyntheticData.Blobs(samples: 30);
+        var architecture = ModelArchitecture.Softmax(data.FeatureCount, data.ClassCount);
+        var parameters = ModelInitializer.Create(architecture, 1);
+
+        Assert.Throws<ArgumentException>(() => LocalTrainer.Train(architecture, new float[3], data, Options));
+        Assert.Throws<ArgumentException>(() => LocalTrainer.Train(ModelArchitecture.Softmax(5, 3), new float[18], data, Options));
+        Assert.Throws<ArgumentException>(() => LocalTrainer.Train(architecture, parameters, data, Options with { BatchSize = 0 }));
+        Assert.Throws<ArgumentException>(() => LocalTrainer.Train(architecture, parameters, data, Options with { LearningRate = float.NaN }));
+        Assert.Throws<ArgumentException>(() => LocalTrainer.Train(architecture, parameters, data, Options with { ProximalMu = -1 }));
+    }
+
+    private static double Distance(float[] a, float[] b) =>
+        System.Numerics.Tensors.TensorPrimitives.Distance(a, b);
+}
