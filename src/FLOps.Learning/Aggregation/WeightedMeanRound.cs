@@ -7,15 +7,23 @@ namespace FLOps.Learning.Aggregation;
 /// arrive, so a round never holds every client's parameters at once. Not thread-safe; a grain
 /// feeds it one update at a time.
 /// </summary>
+/// <remarks>
+/// Updates arrive in whatever order devices finish. The accumulator is double precision, in which
+/// each float × sample-count product is exact, so the result rounded back to float does not
+/// depend on that order: the same seed gives the same global model on every run.
+/// </remarks>
 public sealed class WeightedMeanRound : IAggregationRound
 {
-    private float[]? _sum;
+    private const int ChunkLength = 4096;
+
+    private double[]? _sum;
+    private readonly double[] _widened = new double[ChunkLength];
     private long _totalWeight;
 
     public WeightedMeanRound(int parameterCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(parameterCount);
-        _sum = new float[parameterCount];
+        _sum = new double[parameterCount];
         ParameterCount = parameterCount;
     }
 
@@ -46,7 +54,15 @@ public sealed class WeightedMeanRound : IAggregationRound
             throw new ArgumentException("The update contains NaN or infinite parameters.", nameof(parameters));
         }
 
-        TensorPrimitives.MultiplyAdd(parameters, (float)sampleCount, sum, sum);
+        for (var start = 0; start < parameters.Length; start += ChunkLength)
+        {
+            var length = Math.Min(ChunkLength, parameters.Length - start);
+            var widened = _widened.AsSpan(0, length);
+            TensorPrimitives.ConvertChecked(parameters.Slice(start, length), widened);
+            var target = sum.AsSpan(start, length);
+            TensorPrimitives.MultiplyAdd(widened, (double)sampleCount, target, target);
+        }
+
         _totalWeight = checked(_totalWeight + sampleCount);
         UpdateCount++;
     }
@@ -59,8 +75,10 @@ public sealed class WeightedMeanRound : IAggregationRound
             throw new InvalidOperationException("Cannot complete a round to which no update was added.");
         }
 
-        TensorPrimitives.Divide(sum, (float)_totalWeight, sum);
+        var mean = new float[sum.Length];
+        TensorPrimitives.Divide(sum, (double)_totalWeight, sum);
+        TensorPrimitives.ConvertChecked<double, float>(sum, mean);
         _sum = null;
-        return sum;
+        return mean;
     }
 }

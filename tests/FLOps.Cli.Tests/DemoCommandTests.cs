@@ -1,0 +1,86 @@
+using System.Text.Json;
+
+namespace FLOps.Cli.Tests;
+
+public sealed class DemoCommandTests
+{
+    [Theory]
+    [InlineData("--devices", "0", "--devices")]
+    [InlineData("--rounds", "-1", "--rounds")]
+    [InlineData("--partition", "dirichlet:0", "--partition")]
+    [InlineData("--partition", "zipf", "--partition")]
+    [InlineData("--model", "foo", "--model")]
+    [InlineData("--local-epochs", "0", "--local-epochs")]
+    [InlineData("--strategy", "fedmagic", "--strategy")]
+    [InlineData("--mode", "hierarchical", "--mode")]
+    [InlineData("--edge-clusters", "2", "--edge-clusters")]
+    [InlineData("--byzantine", "1", "--byzantine")]
+    [InlineData("--devices", "ten", "--devices")]
+    public async Task Bad_input_exits_with_code_2_and_one_line_naming_the_option(string option, string value, string named)
+    {
+        var run = await FlopsProcess.RunAsync("demo", option, value);
+
+        Assert.Equal(2, run.ExitCode);
+        var reason = Assert.Single(run.ErrorLines);
+        Assert.Contains(named, reason);
+        Assert.DoesNotContain("   at ", run.StandardError);
+    }
+
+    [Fact]
+    public async Task Fewer_devices_than_min_fit_clients_exits_with_code_2()
+    {
+        var run = await FlopsProcess.RunAsync("demo", "--devices", "2", "--min-fit-clients", "3");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--min-fit-clients", Assert.Single(run.ErrorLines));
+    }
+
+    [Fact]
+    public async Task An_unknown_verb_exits_with_code_2()
+    {
+        var run = await FlopsProcess.RunAsync("fly");
+
+        Assert.Equal(2, run.ExitCode);
+    }
+
+    [Fact]
+    public async Task The_demo_trains_writes_the_model_and_metrics_and_ends_with_one_json_line()
+    {
+        var output = Directory.CreateTempSubdirectory("flops-demo-").FullName;
+
+        var run = await FlopsProcess.RunAsync("demo", "--devices", "4", "--rounds", "3", "--json", "--out", output);
+
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        Assert.Contains(run.OutputLines, l => l.StartsWith("round 3/3", StringComparison.Ordinal));
+        using var json = JsonDocument.Parse(run.OutputLines[^1]);
+        var result = json.RootElement;
+        Assert.InRange(result.GetProperty("accuracy").GetDouble(), 0.8, 1.0);
+        Assert.True(result.GetProperty("loss").GetDouble() > 0);
+        Assert.Equal(3, result.GetProperty("rounds").GetInt32());
+        Assert.Equal(4, result.GetProperty("devices").GetInt32());
+        Assert.True(result.GetProperty("seconds").GetDouble() > 0);
+        Assert.Equal(3L * 4 * 7850 * sizeof(float), result.GetProperty("bytesToCloud").GetInt64());
+        var model = result.GetProperty("model").GetString()!;
+        Assert.Equal(Path.Combine(output, "model.onnx"), model);
+        Assert.True(new FileInfo(model).Length > 7850 * sizeof(float));
+        var csv = await File.ReadAllLinesAsync(Path.Combine(output, "rounds.csv"));
+        Assert.Equal(4, csv.Length);
+        Assert.True(File.Exists(Path.Combine(output, "rounds.json")));
+    }
+
+    [Fact]
+    public async Task Two_runs_with_the_same_seed_report_the_same_accuracy_to_the_last_digit()
+    {
+        var args = new[] { "demo", "--devices", "3", "--rounds", "2", "--partition", "dirichlet:0.5", "--seed", "5", "--json" };
+
+        var first = await FlopsProcess.RunAsync([.. args, "--out", Directory.CreateTempSubdirectory().FullName]);
+        var second = await FlopsProcess.RunAsync([.. args, "--out", Directory.CreateTempSubdirectory().FullName]);
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal(0, second.ExitCode);
+        double Accuracy(FlopsProcess.Result r) => JsonDocument.Parse(r.OutputLines[^1]).RootElement.GetProperty("accuracy").GetDouble();
+        double Loss(FlopsProcess.Result r) => JsonDocument.Parse(r.OutputLines[^1]).RootElement.GetProperty("loss").GetDouble();
+        Assert.Equal(Accuracy(first), Accuracy(second));
+        Assert.Equal(Loss(first), Loss(second));
+    }
+}

@@ -1,0 +1,47 @@
+using System.Diagnostics;
+
+namespace FLOps.Cli.Tests;
+
+/// <summary>Runs the built <c>flops</c> command as a separate process, as a user or script would.</summary>
+internal static class FlopsProcess
+{
+    public sealed record Result(int ExitCode, string StandardOutput, string StandardError)
+    {
+        public string[] OutputLines => StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+        public string[] ErrorLines => StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    public static async Task<Result> RunAsync(params string[] args)
+    {
+        var flops = Path.Combine(AppContext.BaseDirectory, "flops.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        start.ArgumentList.Add(flops);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+}

@@ -1,0 +1,62 @@
+using FLOps.Grains.Services;
+using FLOps.Hosting;
+using FLOps.Learning.Data;
+using FLOps.Learning.Evaluation;
+using FLOps.Learning.Models;
+using FLOps.Learning.Training;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace FLOps.Grains.Tests;
+
+/// <summary>An in-process Orleans test cluster with the FLOps grains, shared by the grain tests.</summary>
+public sealed class FlopsClusterFixture : IAsyncLifetime
+{
+    /// <summary>Devices of projects whose id starts with this fail every training task.</summary>
+    public const string FaultyDeviceMarker = "/sim-0001";
+    public const string FaultyProjectPrefix = "faulty-";
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.GrainFactory;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(1);
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            siloBuilder.Services.AddSingleton<ILocalTrainingService, FaultInjectingTrainingService>();
+            siloBuilder.AddFlopsGrains();
+        }
+    }
+
+    /// <summary>Trains for real, except for the one device chosen to crash in faulty projects.</summary>
+    private sealed class FaultInjectingTrainingService : ILocalTrainingService
+    {
+        private readonly ThreadPoolTrainingService _real = new();
+
+        public Task<TrainingReport> TrainAsync(
+            string deviceId, ModelArchitecture architecture, float[] parameters, Dataset data, TrainingOptions options, CancellationToken cancellationToken) =>
+            deviceId.StartsWith(FaultyProjectPrefix, StringComparison.Ordinal) && deviceId.EndsWith(FaultyDeviceMarker, StringComparison.Ordinal)
+                ? Task.FromException<TrainingReport>(new InvalidOperationException("simulated device crash"))
+                : _real.TrainAsync(deviceId, architecture, parameters, data, options, cancellationToken);
+
+        public Task<EvaluationResult> EvaluateAsync(ModelArchitecture architecture, float[] parameters, Dataset data, CancellationToken cancellationToken) =>
+            _real.EvaluateAsync(architecture, parameters, data, cancellationToken);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class FlopsClusterCollection : ICollectionFixture<FlopsClusterFixture>
+{
+    public const string Name = "FLOps cluster";
+}

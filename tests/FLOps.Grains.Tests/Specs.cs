@@ -1,0 +1,24 @@
+using FLOps.Abstractions.Projects;
+
+namespace FLOps.Grains.Tests;
+
+internal static class Specs
+{
+    public static ProjectSpec Simulated(int devices, int rounds, int minFit = 2, string partition = "iid", int seed = 7) => new()
+    {
+        Name = "test",
+        DataTag = "mnist",
+        Model = new ModelSpec { Kind = "softmax" },
+        Training = new TrainingSpec
+        {
+            Rounds = rounds,
+            MinFitClients = minFit,
+            MinAvailableClients = minFit,
+            LearningRate = 0.1,
+            RoundTimeoutSeconds = 60,
+        },
+        Simulation = new SimulationSpec { Devices = devices, Partition = partition, Seed = seed },
+    };
+
+    public static string NewId(string prefix = "p-") => prefix + Guid.NewGuid().ToString("N")[..10];
+}
