@@ -34,10 +34,15 @@ public static class Mnist
         return Read(resource);
     }
 
-    /// <summary>Decodes the packed format written by <c>infra/data/pack-mnist.mjs</c> from a gzip stream.</summary>
-    internal static MnistSplit Read(Stream gzipStream)
+    /// <summary>
+    /// Decodes the packed format written by <c>infra/data/pack-mnist.mjs</c> from a gzip stream into
+    /// fresh datasets (uncached; <see cref="Load"/> is the cached entry point for the embedded data).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The stream is not in the expected format.</exception>
+    public static MnistSplit Read(Stream gzipStream)
     {
-        using var gzip = new GZipStream(gzipStream, CompressionMode.Decompress);
+        ArgumentNullException.ThrowIfNull(gzipStream);
+        using var gzip = new GZipStream(gzipStream, CompressionMode.Decompress, leaveOpen: true);
 
         Span<byte> header = stackalloc byte[HeaderSize];
         gzip.ReadExactly(header);
@@ -57,9 +62,24 @@ public static class Mnist
         }
 
         var labels = new byte[count];
-        gzip.ReadExactly(labels);
         var pixels = new byte[count * features];
-        gzip.ReadExactly(pixels);
+        try
+        {
+            gzip.ReadExactly(labels);
+            gzip.ReadExactly(pixels);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"The MNIST data is truncated: expected {count} records of {features} pixels.", e);
+        }
+
+        foreach (var label in labels)
+        {
+            if (label >= ClassCount)
+            {
+                throw new InvalidDataException($"The MNIST data has a label {label} outside 0..{ClassCount - 1}.");
+            }
+        }
 
         var train = ToDataset(labels.AsSpan(0, trainCount), pixels.AsSpan(0, trainCount * features));
         var test = ToDataset(labels.AsSpan(trainCount), pixels.AsSpan(trainCount * features));
