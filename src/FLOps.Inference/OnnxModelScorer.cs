@@ -39,6 +39,9 @@ public sealed class OnnxModelScorer : IDisposable
     private readonly int _classCount;
     private bool _disposed;
 
+    /// <exception cref="ArgumentException">
+    /// The bytes are not an ONNX model, or its input/output shapes do not match the counts.
+    /// </exception>
     public OnnxModelScorer(byte[] onnxModel, int featureCount, int classCount)
     {
         ArgumentNullException.ThrowIfNull(onnxModel);
@@ -79,14 +82,28 @@ public sealed class OnnxModelScorer : IDisposable
                     outputSchemaDefinition: predictedSchema));
             _transformer = pipeline.Fit(ToDataView([]));
         }
+        catch (InvalidOperationException e)
+        {
+            // ML.NET reports unreadable models and input-shape mismatches this way.
+            throw new ArgumentException(
+                $"The ONNX model cannot be scored with {featureCount} features and {classCount} classes: {e.Message}", nameof(onnxModel), e);
+        }
         finally
         {
             DeleteModelFile();
         }
 
-        CheckOutputShape(_transformer.GetOutputSchema(ToDataView([]).Schema));
-        _engine = _mlContext.Model.CreatePredictionEngine<ScorerInput, ScorerOutput>(
-            _transformer, ignoreMissingColumns: true, inputSchemaDefinition: _inputSchema, outputSchemaDefinition: outputSchema);
+        try
+        {
+            CheckOutputShape(_transformer.GetOutputSchema(ToDataView([]).Schema));
+            _engine = _mlContext.Model.CreatePredictionEngine<ScorerInput, ScorerOutput>(
+                _transformer, ignoreMissingColumns: true, inputSchemaDefinition: _inputSchema, outputSchemaDefinition: outputSchema);
+        }
+        catch
+        {
+            (_transformer as IDisposable)?.Dispose();
+            throw;
+        }
     }
 
     public Prediction Predict(ReadOnlySpan<float> features)

@@ -154,4 +154,18 @@ public sealed class OnnxModelScorerTests
         Assert.Equal(Mnist.ClassCount, prediction.Scores.Length);
         Assert.Empty(ModelFiles().Except(before));
     }
+
+    [Fact]
+    public void Rejects_a_model_that_does_not_match_the_shape_or_is_not_onnx()
+    {
+        static string[] ModelFiles() => Directory.GetFiles(Path.GetTempPath(), "flops-scorer-*.onnx");
+        var before = ModelFiles();
+        var architecture = ModelArchitecture.Softmax(4, 3);
+        var onnx = OnnxModelExporter.Export(architecture, new float[architecture.ParameterCount]);
+
+        Assert.Throws<ArgumentException>(() => new OnnxModelScorer(onnx, 4, 5));
+        Assert.Throws<ArgumentException>(() => new OnnxModelScorer(onnx, 5, 3));
+        Assert.Throws<ArgumentException>(() => new OnnxModelScorer([1, 2, 3], 4, 3));
+        Assert.Empty(ModelFiles().Except(before));
+    }
 }
