@@ -4,6 +4,7 @@ using FLOps.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Storage;
 
 namespace FLOps.Hosting;
 
@@ -28,7 +29,8 @@ public static class EmbeddedSilo
         ArgumentNullException.ThrowIfNull(options);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel);
-        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        // The embedded silo is an implementation detail of one process: only its errors are news to the user.
+        builder.Logging.AddFilter("Orleans", LogLevel.Error);
         builder.UseOrleans(silo => silo.UseFlopsEmbedded(
             options.SiloPort == 0 ? FreeTcpPort() : options.SiloPort,
             options.GatewayPort == 0 ? FreeTcpPort() : options.GatewayPort));
@@ -49,6 +51,10 @@ public static class EmbeddedSilo
     {
         ArgumentNullException.ThrowIfNull(silo);
         silo.AddMemoryGrainStorage(FlopsStorage.ProviderName);
+
+        // Grain state goes through the Orleans serializer, the same version-tolerant codecs as
+        // messages ([GenerateSerializer]/[Id]), not the JSON default that cannot read records.
+        silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
         silo.Services.AddFlopsGrainServices();
         return silo;
     }

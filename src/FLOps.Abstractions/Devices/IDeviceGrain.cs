@@ -1,6 +1,6 @@
-using Orleans.Concurrency;
 using FLOps.Abstractions.Models;
 using FLOps.Abstractions.Projects;
+using Orleans.Concurrency;
 
 namespace FLOps.Abstractions.Devices;
 

@@ -17,7 +17,7 @@ public sealed record DemoSettings
 
     public int BatchSize { get; init; } = 32;
 
-    public double LearningRate { get; init; } = 0.1;
+    public double LearningRate { get; init; } = 0.5;
 
     public int? MinFitClients { get; init; }
 

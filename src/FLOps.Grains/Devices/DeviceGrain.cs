@@ -69,8 +69,11 @@ public sealed class DeviceGrain(
             _shard ??= catalog.GetShard(state.State.Profile!.Shard!);
             var global = await models.GetAsync(task.GlobalModel);
             var parameters = (float[])global.Clone();
+            // A simulated device's seed follows its shard, not its id, so that the same project spec
+            // trains the same model whatever the project is called.
+            var deviceSeed = state.State.Profile!.Shard?.Index ?? StableHash.Of(Id);
             var options = new TrainingOptions(
-                task.LocalEpochs, task.BatchSize, (float)task.LearningRate, StableHash.Combine(task.Seed, StableHash.Of(Id)), (float)task.ProximalMu);
+                task.LocalEpochs, task.BatchSize, (float)task.LearningRate, StableHash.Combine(task.Seed, deviceSeed), (float)task.ProximalMu);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var report = await compute.TrainAsync(Id, ProjectSpecValidator.ArchitectureOf(task.Model), parameters, _shard, options, CancellationToken.None);
             var receipt = await round.SubmitUpdate(new DeviceUpdate

@@ -52,34 +52,34 @@ public static class OnnxModelExporter
         switch (architecture.Kind)
         {
             case ModelKind.Softmax:
-            {
-                var offset = 0;
-                graph.Initializer.Add(FloatTensor("W", parameters.Slice(offset, classes * inputs), classes, inputs));
-                offset += classes * inputs;
-                graph.Initializer.Add(FloatTensor("b", parameters.Slice(offset, classes), classes));
-                logits = "logits";
-                graph.Node.Add(Gemm("gemm", FeaturesName, "W", "b", logits));
-                break;
-            }
+                {
+                    var offset = 0;
+                    graph.Initializer.Add(FloatTensor("W", parameters.Slice(offset, classes * inputs), classes, inputs));
+                    offset += classes * inputs;
+                    graph.Initializer.Add(FloatTensor("b", parameters.Slice(offset, classes), classes));
+                    logits = "logits";
+                    graph.Node.Add(Gemm("gemm", FeaturesName, "W", "b", logits));
+                    break;
+                }
 
             case ModelKind.Mlp:
-            {
-                var hidden = architecture.HiddenCount;
-                ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hidden, nameof(architecture));
-                var offset = 0;
-                graph.Initializer.Add(FloatTensor("W1", parameters.Slice(offset, hidden * inputs), hidden, inputs));
-                offset += hidden * inputs;
-                graph.Initializer.Add(FloatTensor("b1", parameters.Slice(offset, hidden), hidden));
-                offset += hidden;
-                graph.Initializer.Add(FloatTensor("W2", parameters.Slice(offset, classes * hidden), classes, hidden));
-                offset += classes * hidden;
-                graph.Initializer.Add(FloatTensor("b2", parameters.Slice(offset, classes), classes));
-                graph.Node.Add(Gemm("gemm1", FeaturesName, "W1", "b1", "hidden_linear"));
-                graph.Node.Add(new NodeProto { Name = "relu", OpType = "Relu", Input = { "hidden_linear" }, Output = { "hidden" } });
-                logits = "logits";
-                graph.Node.Add(Gemm("gemm2", "hidden", "W2", "b2", logits));
-                break;
-            }
+                {
+                    var hidden = architecture.HiddenCount;
+                    ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hidden, nameof(architecture));
+                    var offset = 0;
+                    graph.Initializer.Add(FloatTensor("W1", parameters.Slice(offset, hidden * inputs), hidden, inputs));
+                    offset += hidden * inputs;
+                    graph.Initializer.Add(FloatTensor("b1", parameters.Slice(offset, hidden), hidden));
+                    offset += hidden;
+                    graph.Initializer.Add(FloatTensor("W2", parameters.Slice(offset, classes * hidden), classes, hidden));
+                    offset += classes * hidden;
+                    graph.Initializer.Add(FloatTensor("b2", parameters.Slice(offset, classes), classes));
+                    graph.Node.Add(Gemm("gemm1", FeaturesName, "W1", "b1", "hidden_linear"));
+                    graph.Node.Add(new NodeProto { Name = "relu", OpType = "Relu", Input = { "hidden_linear" }, Output = { "hidden" } });
+                    logits = "logits";
+                    graph.Node.Add(Gemm("gemm2", "hidden", "W2", "b2", logits));
+                    break;
+                }
 
             default:
                 throw new ArgumentException($"Unknown model kind {architecture.Kind}.", nameof(architecture));
