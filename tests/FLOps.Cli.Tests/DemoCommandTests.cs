@@ -69,6 +69,18 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
+    public async Task The_default_demo_reaches_the_softmax_iid_accuracy_target_of_090()
+    {
+        var run = await FlopsProcess.RunAsync("demo", "--json", "--out", Directory.CreateTempSubdirectory().FullName);
+
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        using var json = JsonDocument.Parse(run.OutputLines[^1]);
+        Assert.Equal(10, json.RootElement.GetProperty("devices").GetInt32());
+        Assert.Equal(10, json.RootElement.GetProperty("rounds").GetInt32());
+        Assert.True(json.RootElement.GetProperty("accuracy").GetDouble() >= 0.90, run.OutputLines[^1]);
+    }
+
+    [Fact]
     public async Task Two_runs_with_the_same_seed_report_the_same_accuracy_to_the_last_digit()
     {
         var args = new[] { "demo", "--devices", "3", "--rounds", "2", "--partition", "dirichlet:0.5", "--seed", "5", "--json" };

@@ -12,7 +12,7 @@ public static class DemoCommand
         var partition = new Option<string>("--partition") { Description = "iid or dirichlet:ALPHA (label skew, smaller is more skewed)", DefaultValueFactory = _ => "iid" };
         var seed = new Option<int>("--seed") { Description = "Seeds partitioning, selection and training", DefaultValueFactory = _ => 42 };
         var localEpochs = new Option<int>("--local-epochs") { Description = "Passes over its shard each device makes per round", DefaultValueFactory = _ => 1 };
-        var batchSize = new Option<int>("--batch-size") { Description = "Local mini-batch size", DefaultValueFactory = _ => 32 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Local mini-batch size", DefaultValueFactory = _ => 16 };
         var learningRate = new Option<double>("--learning-rate") { Description = "Local SGD step size", DefaultValueFactory = _ => 0.5 };
         var minFit = new Option<int?>("--min-fit-clients") { Description = "Fewest updates a round is aggregated from (default: min(2, devices))" };
         var fractionFit = new Option<double>("--fraction-fit") { Description = "Fraction of devices asked to train each round", DefaultValueFactory = _ => 1.0 };

@@ -15,7 +15,7 @@ public sealed record DemoSettings
 
     public int LocalEpochs { get; init; } = 1;
 
-    public int BatchSize { get; init; } = 32;
+    public int BatchSize { get; init; } = 16;
 
     public double LearningRate { get; init; } = 0.5;
 
