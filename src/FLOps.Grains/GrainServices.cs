@@ -10,7 +10,9 @@ public static class GrainServices
     public static IServiceCollection AddFlopsGrainServices(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<FlopsGrainOptions>();
         services.TryAddSingleton<IModelStore, InMemoryModelStore>();
+        services.TryAddSingleton<IUpdateJournal, InMemoryUpdateJournal>();
         services.TryAddSingleton<ISimulatedDataCatalog, MnistDataCatalog>();
         services.TryAddSingleton<ILocalTrainingService, ThreadPoolTrainingService>();
         return services;

@@ -43,6 +43,7 @@ public static class EmbeddedSilo
     {
         ArgumentNullException.ThrowIfNull(silo);
         silo.UseLocalhostClustering(siloPort, gatewayPort);
+        silo.UseInMemoryReminderService();
         return silo.AddFlopsGrains();
     }
 

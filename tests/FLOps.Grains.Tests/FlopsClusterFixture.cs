@@ -5,6 +5,7 @@ using FLOps.Learning.Evaluation;
 using FLOps.Learning.Models;
 using FLOps.Learning.Training;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
 using Orleans.TestingHost;
 
 namespace FLOps.Grains.Tests;
@@ -19,6 +20,9 @@ public sealed class FlopsClusterFixture : IAsyncLifetime
     public TestCluster Cluster { get; private set; } = null!;
 
     public IGrainFactory Grains => Cluster.GrainFactory;
+
+    /// <summary>The services of the (single, in-process) silo, to look at what grains stored.</summary>
+    public IServiceProvider SiloServices => ((InProcessSiloHandle)Cluster.Primary!).SiloHost.Services;
 
     public async Task InitializeAsync()
     {
@@ -35,6 +39,11 @@ public sealed class FlopsClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder siloBuilder)
         {
             siloBuilder.Services.AddSingleton<ILocalTrainingService, FaultInjectingTrainingService>();
+            siloBuilder.UseInMemoryReminderService();
+
+            // Projects check on their rounds every 2 s here, so recovery tests need not wait a minute.
+            siloBuilder.Services.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+            siloBuilder.Services.Configure<FlopsGrainOptions>(o => o.ProjectTick = TimeSpan.FromSeconds(2));
             siloBuilder.AddFlopsGrains();
         }
     }

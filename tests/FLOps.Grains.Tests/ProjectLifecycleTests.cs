@@ -1,6 +1,8 @@
 using FLOps.Abstractions.Devices;
 using FLOps.Abstractions.Projects;
 using FLOps.Abstractions.Rounds;
+using FLOps.Grains.Services;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Concurrency;
 
 namespace FLOps.Grains.Tests;
@@ -157,5 +159,32 @@ public sealed class ProjectLifecycleTests(FlopsClusterFixture fixture)
 
         Assert.NotNull(onnx);
         Assert.True(onnx.Length > 784 * 10 * sizeof(float));
+    }
+
+    [Fact]
+    public async Task A_round_that_loses_its_activation_mid_round_resumes_from_its_journal_and_keeps_every_acknowledged_update()
+    {
+        var projectId = Specs.NewId();
+        var project = Grains.GetGrain<IProjectGrain>(projectId);
+        var spec = Specs.Simulated(devices: 6, rounds: 1) with { Simulation = new SimulationSpec { Devices = 6, Seed = 3, LatencySeconds = 4 } };
+        var journal = fixture.SiloServices.GetRequiredService<IUpdateJournal>();
+        await project.Submit(spec);
+        IReadOnlyList<JournaledUpdate> acknowledged = [];
+        while (acknowledged.Count < 2)
+        {
+            await Task.Delay(50);
+            acknowledged = await journal.ReadAsync(projectId, 1);
+        }
+
+        // Every idle activation goes, as with a dead silo: the round, the project (with its
+        // observers) and the devices, with whatever they were doing in the background.
+        await Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        var ended = await ProjectWatcher.PollToEnd(project, TimeSpan.FromMinutes(1));
+
+        Assert.Equal(ProjectState.Completed, ended.State);
+        var round = Assert.Single(ended.Rounds);
+        Assert.True(round.Resumptions >= 1, "the round was never reactivated");
+        Assert.Equal(6, round.Participants);
+        Assert.Subset(round.ParticipantIds.ToHashSet(), acknowledged.Select(u => u.DeviceId).ToHashSet());
     }
 }

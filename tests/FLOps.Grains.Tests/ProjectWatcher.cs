@@ -31,4 +31,20 @@ public sealed class ProjectWatcher : IProjectObserver
         GC.KeepAlive(watcher);
         return ended;
     }
+
+    /// <summary>For tests that lose the project's activation, and with it its observers.</summary>
+    public static async Task<ProjectSnapshot> PollToEnd(IProjectGrain project, TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        while (true)
+        {
+            var snapshot = await project.GetSnapshot();
+            if (snapshot.State.IsTerminal())
+            {
+                return snapshot;
+            }
+
+            await Task.Delay(100, timeout.Token);
+        }
+    }
 }

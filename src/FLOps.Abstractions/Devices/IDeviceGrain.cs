@@ -71,6 +71,9 @@ public sealed record TrainingTask
     [Id(8)] public double ProximalMu { get; init; }
 
     [Id(9)] public int Seed { get; init; }
+
+    /// <summary>Simulation only: the slowest simulated device waits this long before uploading.</summary>
+    [Id(10)] public double SimulatedLatencySeconds { get; init; }
 }
 
 /// <summary>

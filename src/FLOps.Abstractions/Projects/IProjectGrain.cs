@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace FLOps.Abstractions.Projects;
 
 /// <summary>
@@ -32,8 +34,12 @@ public interface IProjectGrain : IGrainWithStringKey
     [Alias("Unsubscribe")]
     Task Unsubscribe(IProjectObserver observer);
 
-    /// <summary>Called by the project's round grain when a round ended, with its result.</summary>
-    [Alias("OnRoundEnded")]
+    /// <summary>
+    /// Called by the project's round grain when a round ended, with its result. One-way, so that
+    /// a round never waits on its project while the project may be waiting on the round; a
+    /// round offers its outcome again whenever the project asks it to start.
+    /// </summary>
+    [Alias("OnRoundEnded"), OneWay]
     Task OnRoundEnded(RoundOutcome outcome);
 }
 

@@ -32,7 +32,17 @@ public sealed record RoundSummary
     /// <summary>Devices left out of the round and why (failed, timed out).</summary>
     [Id(8)] public IReadOnlyList<DeviceFailure> Failures { get; init; } = [];
 
+    /// <summary>The global model this round produced.</summary>
     [Id(9)] public ModelRef Model { get; init; } = ModelRef.None;
+
+    /// <summary>The global model this round started from.</summary>
+    [Id(10)] public ModelRef BaseModel { get; init; } = ModelRef.None;
+
+    /// <summary>Devices whose updates were aggregated, in ordinal order.</summary>
+    [Id(11)] public IReadOnlyList<string> ParticipantIds { get; init; } = [];
+
+    /// <summary>How often the round was resumed from its journal on a new activation (after a silo died).</summary>
+    [Id(12)] public int Resumptions { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("flops.DeviceFailure")]

@@ -86,4 +86,10 @@ public sealed record SimulationSpec
     [Id(1)] public string Partition { get; init; } = "iid";
 
     [Id(2)] public int Seed { get; init; } = 42;
+
+    /// <summary>
+    /// Simulated device heterogeneity: device i of n waits latencySeconds·(i+1)/n after training
+    /// before it uploads, so updates arrive spread over a round as they do from real devices.
+    /// </summary>
+    [Id(3)] public double LatencySeconds { get; init; }
 }

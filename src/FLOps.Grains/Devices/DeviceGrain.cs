@@ -24,10 +24,11 @@ public sealed class DeviceGrain(
     IModelStore models,
     ISimulatedDataCatalog catalog,
     ILocalTrainingService compute,
+    TimeProvider time,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain
 {
     private Dataset? _shard;
-    private Task? _training;
+    private string? _taskInFlight;
 
     private string Id => this.GetPrimaryKeyString();
 
@@ -55,9 +56,16 @@ public sealed class DeviceGrain(
             throw new InvalidOperationException($"Device '{Id}' holds no local data in this silo; it trains through the learner agent.");
         }
 
+        // A resumed round hands its task out again; the device already working on it goes on.
+        if (_taskInFlight == task.RoundKey)
+        {
+            return Task.CompletedTask;
+        }
+
         // The caller only hands the task out; training and the upload run after this turn, so a
         // round's fan-out never waits for training.
-        _training = TrainAndReport(task);
+        _taskInFlight = task.RoundKey;
+        _ = TrainAndReport(task);
         return Task.CompletedTask;
     }
 
@@ -76,6 +84,11 @@ public sealed class DeviceGrain(
                 task.LocalEpochs, task.BatchSize, (float)task.LearningRate, StableHash.Combine(task.Seed, deviceSeed), (float)task.ProximalMu);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var report = await compute.TrainAsync(Id, ProjectSpecValidator.ArchitectureOf(task.Model), parameters, _shard, options, CancellationToken.None);
+            if (task.SimulatedLatencySeconds > 0 && state.State.Profile.Shard is { } shard)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(task.SimulatedLatencySeconds * (shard.Index + 1) / shard.Count), time);
+            }
+
             var receipt = await round.SubmitUpdate(new DeviceUpdate
             {
                 DeviceId = Id,

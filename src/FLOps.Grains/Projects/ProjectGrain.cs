@@ -5,16 +5,25 @@ using FLOps.Grains.Services;
 using FLOps.Learning.Models;
 using FLOps.Learning.Onnx;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Utilities;
 
 namespace FLOps.Grains.Projects;
 
+/// <summary>
+/// Drives a project's rounds. While it runs, a reminder ticks: each tick asks the current round to
+/// start (a no-op when it runs), which reactivates a round whose silo died, or starts the next one
+/// after a whole-cluster restart, without anyone calling in.
+/// </summary>
 public sealed class ProjectGrain(
     [PersistentState(FlopsStorage.ProjectState, FlopsStorage.ProviderName)] IPersistentState<ProjectGrainState> state,
     IModelStore models,
     TimeProvider time,
-    ILogger<ProjectGrain> logger) : Grain, IProjectGrain
+    IOptions<FlopsGrainOptions> options,
+    ILogger<ProjectGrain> logger) : Grain, IProjectGrain, IRemindable
 {
+    private const string TickReminder = "project-tick";
+
     private readonly ObserverManager<IProjectObserver> _observers = new(TimeSpan.FromMinutes(5), logger);
     private IGrainTimer? _deviceWaitTimer;
 
@@ -46,6 +55,7 @@ public sealed class ProjectGrain(
         S.State = ProjectState.Running;
         S.CurrentRound = 1;
         await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(TickReminder, options.Value.ProjectTick, options.Value.ProjectTick);
         logger.LogInformation("Project {ProjectId} '{Name}' started: {Rounds} rounds of {Strategy}", Id, spec.Name, spec.Training.Rounds, spec.Strategy.Name);
 
         await StartCurrentRound();
@@ -194,9 +204,26 @@ public sealed class ProjectGrain(
 
     private Task StartCurrentRoundIfRunning() => S.State == ProjectState.Running ? StartCurrentRound() : Task.CompletedTask;
 
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (S.State == ProjectState.Running)
+        {
+            await StartCurrentRound();
+        }
+        else if (await this.GetReminder(reminderName) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
     private async Task Finish(ProjectState final, string? reason)
     {
         _deviceWaitTimer?.Dispose();
+        if (await this.GetReminder(TickReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+
         S.State = final;
         S.Reason = reason;
         S.FinishedAt = time.GetUtcNow();

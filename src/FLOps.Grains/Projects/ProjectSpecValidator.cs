@@ -90,6 +90,7 @@ public static class ProjectSpecValidator
         if (spec.Simulation is { } simulation)
         {
             Require(simulation.Devices is >= 1 and <= MaxSimulatedDevices, "simulation.devices", $"must be between 1 and {MaxSimulatedDevices} (got {simulation.Devices})");
+            Require(double.IsFinite(simulation.LatencySeconds) && simulation.LatencySeconds is >= 0 and <= 3600, "simulation.latencySeconds", $"must be between 0 and 3600 (got {simulation.LatencySeconds})");
             Require(IsBundled(spec.DataTag), "dataTag", $"simulation needs bundled data; '{spec.DataTag}' is not (use mnist)");
             try
             {

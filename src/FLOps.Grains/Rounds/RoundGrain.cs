@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using FLOps.Abstractions.Devices;
 using FLOps.Abstractions.Projects;
 using FLOps.Abstractions.Rounds;
@@ -8,14 +9,22 @@ using Microsoft.Extensions.Logging;
 
 namespace FLOps.Grains.Rounds;
 
+/// <summary>
+/// A round survives the death of its silo: its plan, participants and deadline are grain state,
+/// each accepted update is journaled before it is acknowledged, and a new activation rebuilds the
+/// aggregate from the journal, re-arms the deadline and hands the task again to every participant
+/// that has neither reported nor failed.
+/// </summary>
 public sealed class RoundGrain(
     [PersistentState(FlopsStorage.RoundState, FlopsStorage.ProviderName)] IPersistentState<RoundGrainState> state,
     IModelStore models,
+    IUpdateJournal journal,
     ISimulatedDataCatalog data,
     ILocalTrainingService compute,
     TimeProvider time,
     ILogger<RoundGrain> logger) : Grain, IRoundGrain
 {
+    private readonly Dictionary<string, JournaledUpdate> _accepted = new(StringComparer.Ordinal);
     private IAggregationRound? _aggregation;
     private int _parameterCount;
     private IGrainTimer? _deadlineTimer;
@@ -23,12 +32,49 @@ public sealed class RoundGrain(
 
     private RoundGrainState S => state.State;
 
+    private string Key => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (S.Status != RoundStatus.Open)
+        {
+            return;
+        }
+
+        await BeginAggregation(S.Plan!);
+        foreach (var update in await journal.ReadAsync(S.Plan!.ProjectId, S.Plan.Round, cancellationToken))
+        {
+            Accept(update);
+        }
+
+        S.Resumptions++;
+        await state.WriteStateAsync(cancellationToken);
+        ArmDeadline();
+        logger.LogInformation("Round {RoundKey} resumed with {Accepted} journaled updates of {Participants}", Key, _accepted.Count, S.Participants.Count);
+        var missing = S.Participants.Where(id => !HasReported(id)).ToList();
+        if (missing.Count > 0)
+        {
+            // The participants may have lost their task with the silo that died; a device that
+            // is still training ignores the repeated task.
+            this.RegisterGrainTimer(_ => HandOut(missing), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+        }
+
+        CloseIfEveryoneReported();
+    }
+
     public async Task Start(RoundPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        if (S.Status != RoundStatus.NotStarted)
+        switch (S.Status)
         {
-            return;
+            case RoundStatus.NotStarted:
+                break;
+            case RoundStatus.Closed or RoundStatus.Failed:
+                // Asked again by the project: the outcome did not reach it (its silo may have died).
+                await ReportOutcome();
+                return;
+            default:
+                return;
         }
 
         var training = plan.Spec.Training;
@@ -37,10 +83,6 @@ public sealed class RoundGrain(
             plan.AvailableDevices,
             new ParticipantSelection(training.FractionFit, training.MinFitClients, plan.Seed, plan.Round));
 
-        var global = await models.GetAsync(plan.GlobalModel);
-        _parameterCount = global.Length;
-        _aggregation = strategy.BeginRound(global, plan.Round);
-
         var now = time.GetUtcNow();
         S.Plan = plan;
         S.Status = RoundStatus.Open;
@@ -48,53 +90,33 @@ public sealed class RoundGrain(
         S.OpenedAt = now;
         S.Deadline = now + TimeSpan.FromSeconds(training.RoundTimeoutSeconds);
         await state.WriteStateAsync();
-
-        _deadlineTimer = this.RegisterGrainTimer(
-            static (grain, _) => grain.Close(),
-            this,
-            new GrainTimerCreationOptions { DueTime = S.Deadline.Value - now, Period = Timeout.InfiniteTimeSpan });
-
-        var task = new TrainingTask
-        {
-            RoundKey = this.GetPrimaryKeyString(),
-            Round = plan.Round,
-            GlobalModel = plan.GlobalModel,
-            Model = plan.Spec.Model,
-            LocalEpochs = training.LocalEpochs,
-            BatchSize = training.BatchSize,
-            LearningRate = training.LearningRate,
-            ProximalMu = plan.Spec.Strategy.Parameters?.GetValueOrDefault("mu") ?? 0,
-            Seed = plan.Seed,
-        };
-        var refusals = await Task.WhenAll(participants.Select(id => HandOut(id, task)));
-        var failures = refusals.OfType<DeviceFailure>().ToList();
-        if (failures.Count > 0)
-        {
-            S.Failures.AddRange(failures);
-            await state.WriteStateAsync();
-        }
+        await BeginAggregation(plan);
+        ArmDeadline();
 
         logger.LogInformation("Round {Round} of {ProjectId} opened with {Participants} of {Available} devices", plan.Round, plan.ProjectId, participants.Count, plan.AvailableDevices.Count);
-        CloseIfEveryoneReported();
+        await HandOut(participants);
     }
 
     public async Task<UpdateReceipt> SubmitUpdate(DeviceUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
         var refusal = Check(update);
-        if (refusal is not null)
+        if (refusal is null)
         {
-            S.Refused++;
-            logger.LogInformation("Round {RoundKey} refused an update from {DeviceId}: {Reason}", this.GetPrimaryKeyString(), update.DeviceId, refusal);
-            return UpdateReceipt.Refuse(refusal);
+            var entry = new JournaledUpdate(update.DeviceId, update.Parameters.Value, update.SampleCount, update.TrainingLoss);
+            if (await journal.TryRecordAsync(S.Plan!.ProjectId, S.Plan.Round, entry))
+            {
+                Accept(entry);
+                CloseIfEveryoneReported();
+                return UpdateReceipt.Accept;
+            }
+
+            refusal = $"device '{update.DeviceId}' already sent its update for round {S.Plan.Round}";
         }
 
-        var parameters = update.Parameters.Value;
-        _aggregation!.Add(parameters, update.SampleCount);
-        S.Accepted[update.DeviceId] = new AcceptedUpdate(update.SampleCount, update.TrainingLoss, (long)parameters.Length * sizeof(float));
-        await state.WriteStateAsync();
-        CloseIfEveryoneReported();
-        return UpdateReceipt.Accept;
+        S.Refused++;
+        logger.LogInformation("Round {RoundKey} refused an update from {DeviceId}: {Reason}", Key, update.DeviceId, refusal);
+        return UpdateReceipt.Refuse(refusal);
     }
 
     public async Task ReportFailure(string deviceId, string reason)
@@ -106,7 +128,7 @@ public sealed class RoundGrain(
 
         S.Failures.Add(new DeviceFailure(deviceId, reason));
         await state.WriteStateAsync();
-        logger.LogWarning("Device {DeviceId} failed in round {RoundKey}: {Reason}", deviceId, this.GetPrimaryKeyString(), reason);
+        logger.LogWarning("Device {DeviceId} failed in round {RoundKey}: {Reason}", deviceId, Key, reason);
         CloseIfEveryoneReported();
     }
 
@@ -121,17 +143,67 @@ public sealed class RoundGrain(
         }
     }
 
-    private async Task<DeviceFailure?> HandOut(string deviceId, TrainingTask task)
+    private async Task BeginAggregation(RoundPlan plan)
     {
-        try
+        var global = await models.GetAsync(plan.GlobalModel);
+        _parameterCount = global.Length;
+        _aggregation = StrategyCatalog.Create(plan.Spec.Strategy.Name, plan.Spec.Strategy.Parameters).BeginRound(global, plan.Round);
+    }
+
+    private void Accept(JournaledUpdate update)
+    {
+        _aggregation!.Add(update.Parameters, update.SampleCount);
+        _accepted[update.DeviceId] = update;
+    }
+
+    private void ArmDeadline()
+    {
+        var remaining = S.Deadline!.Value - time.GetUtcNow();
+        _deadlineTimer = this.RegisterGrainTimer(
+            static (grain, _) => grain.Close(),
+            this,
+            new GrainTimerCreationOptions(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+    }
+
+    private async Task HandOut(IReadOnlyList<string> participants)
+    {
+        var plan = S.Plan!;
+        var training = plan.Spec.Training;
+        var task = new TrainingTask
         {
-            await GrainFactory.GetGrain<IDeviceGrain>(deviceId).AssignTask(task);
-            return null;
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
+            RoundKey = Key,
+            Round = plan.Round,
+            GlobalModel = plan.GlobalModel,
+            Model = plan.Spec.Model,
+            LocalEpochs = training.LocalEpochs,
+            BatchSize = training.BatchSize,
+            LearningRate = training.LearningRate,
+            ProximalMu = plan.Spec.Strategy.Parameters?.GetValueOrDefault("mu") ?? 0,
+            Seed = plan.Seed,
+            SimulatedLatencySeconds = plan.Spec.Simulation?.LatencySeconds ?? 0,
+        };
+
+        var refusals = await Task.WhenAll(participants.Select(async id =>
         {
-            return new DeviceFailure(deviceId, $"could not take the task: {e.Message}");
+            try
+            {
+                await GrainFactory.GetGrain<IDeviceGrain>(id).AssignTask(task);
+                return null;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return new DeviceFailure(id, $"could not take the task: {e.Message}");
+            }
+        }));
+
+        var failures = refusals.OfType<DeviceFailure>().Where(f => S.Status == RoundStatus.Open && !HasReported(f.DeviceId)).ToList();
+        if (failures.Count > 0)
+        {
+            S.Failures.AddRange(failures);
+            await state.WriteStateAsync();
         }
+
+        CloseIfEveryoneReported();
     }
 
     private string? Check(DeviceUpdate update)
@@ -152,7 +224,7 @@ public sealed class RoundGrain(
             return $"device '{update.DeviceId}' was not selected for round {round}";
         }
 
-        if (S.Accepted.ContainsKey(update.DeviceId))
+        if (_accepted.ContainsKey(update.DeviceId))
         {
             return $"device '{update.DeviceId}' already sent its update for round {round}";
         }
@@ -173,15 +245,10 @@ public sealed class RoundGrain(
             return $"sample count must be positive (got {update.SampleCount})";
         }
 
-        if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(parameters))
-        {
-            return "parameters contain NaN or infinity";
-        }
-
-        return null;
+        return TensorPrimitives.IsFiniteAll<float>(parameters) ? null : "parameters contain NaN or infinity";
     }
 
-    private bool HasReported(string deviceId) => S.Accepted.ContainsKey(deviceId) || S.Failures.Any(f => f.DeviceId == deviceId);
+    private bool HasReported(string deviceId) => _accepted.ContainsKey(deviceId) || S.Failures.Any(f => f.DeviceId == deviceId);
 
     /// <summary>
     /// Closing runs in its own turn (a one-shot timer), so the device whose update completed the
@@ -189,12 +256,9 @@ public sealed class RoundGrain(
     /// </summary>
     private void CloseIfEveryoneReported()
     {
-        if (S.Status == RoundStatus.Open && _closeTimer is null && S.Accepted.Count + S.Failures.Count >= S.Participants.Count)
+        if (S.Status == RoundStatus.Open && _closeTimer is null && _accepted.Count + S.Failures.Count >= S.Participants.Count)
         {
-            _closeTimer = this.RegisterGrainTimer(
-                static (grain, _) => grain.Close(),
-                this,
-                new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan });
+            _closeTimer = this.RegisterGrainTimer(static (grain, _) => grain.Close(), this, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         }
     }
 
@@ -213,26 +277,34 @@ public sealed class RoundGrain(
             S.Failures.Add(new DeviceFailure(straggler, $"no update within the {training.RoundTimeoutSeconds} s round timeout"));
         }
 
-        RoundOutcome outcome;
-        if (S.Accepted.Count < training.MinFitClients || _aggregation is null)
+        if (_accepted.Count < training.MinFitClients || _aggregation is null)
         {
             S.Status = RoundStatus.Failed;
-            S.FailureReason = $"only {S.Accepted.Count} of {S.Participants.Count} selected devices sent an update (minFitClients={training.MinFitClients})"
+            S.FailureReason = $"only {_accepted.Count} of {S.Participants.Count} selected devices sent an update (minFitClients={training.MinFitClients})"
                 + (S.Failures.Count > 0 ? $"; left out: {string.Join("; ", S.Failures.Take(5).Select(f => $"{f.DeviceId}: {f.Reason}"))}" : "");
-            outcome = new RoundOutcome { Round = plan.Round, Succeeded = false, FailureReason = S.FailureReason };
         }
         else
         {
             S.Summary = await Aggregate(plan);
             S.Status = RoundStatus.Closed;
-            outcome = new RoundOutcome { Round = plan.Round, Succeeded = true, Summary = S.Summary };
         }
 
-        _aggregation = null;
         await state.WriteStateAsync();
-        logger.LogInformation("Round {Round} of {ProjectId} {Status}: {Accepted} updates, accuracy {Accuracy}", plan.Round, plan.ProjectId, S.Status, S.Accepted.Count, S.Summary?.Accuracy);
-        await GrainFactory.GetGrain<IProjectGrain>(plan.ProjectId).OnRoundEnded(outcome);
+        logger.LogInformation("Round {Round} of {ProjectId} {Status}: {Accepted} updates, accuracy {Accuracy}", plan.Round, plan.ProjectId, S.Status, _accepted.Count, S.Summary?.Accuracy);
+        _aggregation = null;
+        _accepted.Clear();
+        await journal.RoundClosedAsync(plan.ProjectId, plan.Round);
+        await ReportOutcome();
         DeactivateOnIdle();
+    }
+
+    private Task ReportOutcome()
+    {
+        var plan = S.Plan!;
+        var outcome = S.Status == RoundStatus.Closed
+            ? new RoundOutcome { Round = plan.Round, Succeeded = true, Summary = S.Summary }
+            : new RoundOutcome { Round = plan.Round, Succeeded = false, FailureReason = S.FailureReason };
+        return GrainFactory.GetGrain<IProjectGrain>(plan.ProjectId).OnRoundEnded(outcome);
     }
 
     private async Task<RoundSummary> Aggregate(RoundPlan plan)
@@ -244,19 +316,23 @@ public sealed class RoundGrain(
             ? null
             : await compute.EvaluateAsync(ProjectSpecValidator.ArchitectureOf(plan.Spec.Model), parameters, evaluationSet, CancellationToken.None);
 
-        var samples = S.Accepted.Values.Sum(u => u.SampleCount);
+        var accepted = _accepted.Values;
+        var samples = accepted.Sum(u => u.SampleCount);
         return new RoundSummary
         {
             Round = plan.Round,
-            Participants = S.Accepted.Count,
+            Participants = accepted.Count,
             Selected = S.Participants.Count,
             Loss = evaluation?.LogLoss,
             Accuracy = evaluation?.Accuracy,
             Seconds = (time.GetUtcNow() - S.OpenedAt!.Value).TotalSeconds,
-            TrainingLoss = S.Accepted.Values.Sum(u => u.TrainingLoss * u.SampleCount) / samples,
-            UpdateBytes = S.Accepted.Values.Sum(u => u.Bytes),
+            TrainingLoss = accepted.Sum(u => u.TrainingLoss * u.SampleCount) / samples,
+            UpdateBytes = accepted.Sum(u => (long)u.Parameters.Length * sizeof(float)),
             Failures = [.. S.Failures],
             Model = model,
+            BaseModel = plan.GlobalModel,
+            ParticipantIds = [.. _accepted.Keys.Order(StringComparer.Ordinal)],
+            Resumptions = S.Resumptions,
         };
     }
 

@@ -22,9 +22,6 @@ public sealed class RoundGrainState
 
     [Id(2)] public List<string> Participants { get; set; } = [];
 
-    /// <summary>Participants whose update was accepted, with what they reported.</summary>
-    [Id(3)] public Dictionary<string, AcceptedUpdate> Accepted { get; set; } = [];
-
     [Id(4)] public List<DeviceFailure> Failures { get; set; } = [];
 
     [Id(5)] public DateTimeOffset? OpenedAt { get; set; }
@@ -37,10 +34,6 @@ public sealed class RoundGrainState
 
     /// <summary>Updates refused because they came too late, twice, or from a device not selected.</summary>
     [Id(9)] public int Refused { get; set; }
-}
 
-[GenerateSerializer, Alias("flops.AcceptedUpdate")]
-public sealed record AcceptedUpdate(
-    [property: Id(0)] long SampleCount,
-    [property: Id(1)] double TrainingLoss,
-    [property: Id(2)] long Bytes);
+    [Id(11)] public int Resumptions { get; set; }
+}
