@@ -25,7 +25,7 @@ public sealed class InMemoryModelStore : IModelStore
     public ValueTask<ModelRef> PutAsync(float[] parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        var hash = ContentHash(parameters);
+        var hash = ModelHash.Of(parameters);
         _versions.TryAdd(hash, parameters);
         return ValueTask.FromResult(new ModelRef(hash, parameters.Length));
     }
@@ -37,8 +37,10 @@ public sealed class InMemoryModelStore : IModelStore
             ? ValueTask.FromResult(parameters)
             : throw new KeyNotFoundException($"Model version {model} is not in the store.");
     }
+}
 
-    /// <summary>SHA-256 of the little-endian float bytes, lower-case hex.</summary>
-    public static string ContentHash(ReadOnlySpan<float> parameters) =>
-        Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(parameters)));
+/// <summary>How model versions and updates are named: SHA-256 of the little-endian float bytes, lower-case hex.</summary>
+public static class ModelHash
+{
+    public static string Of(ReadOnlySpan<float> parameters) => Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(parameters)));
 }

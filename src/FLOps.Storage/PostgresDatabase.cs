@@ -1,0 +1,99 @@
+using Npgsql;
+
+namespace FLOps.Storage;
+
+/// <summary>A connection string or database that cannot be used, said in one line for the operator.</summary>
+public sealed class DatabaseUnavailableException : Exception
+{
+    public DatabaseUnavailableException()
+    {
+    }
+
+    public DatabaseUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    public DatabaseUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>True when the connection string itself is malformed (a usage error, not a run-time one).</summary>
+    public bool IsMalformed { get; init; }
+}
+
+public static class PostgresDatabase
+{
+    public const int SchemaVersion = 1;
+
+    private static readonly string[] RequiredComponents = ["orleans-main", "orleans-clustering", "orleans-persistence", "orleans-reminders", "flops"];
+
+    /// <summary>Parses the connection string; throws <see cref="DatabaseUnavailableException"/> naming what is wrong.</summary>
+    public static NpgsqlConnectionStringBuilder Parse(string connectionString)
+    {
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            if (string.IsNullOrWhiteSpace(builder.Host))
+            {
+                throw new ArgumentException("it names no Host");
+            }
+
+            return builder;
+        }
+        catch (ArgumentException e)
+        {
+            throw new DatabaseUnavailableException($"invalid --postgres connection string: {e.Message}", e) { IsMalformed = true };
+        }
+    }
+
+    /// <summary>
+    /// Connects once and checks that <c>infra/postgres/up.sh</c> applied the schema, so that a
+    /// silo refuses to start with one clear line instead of failing later inside Orleans.
+    /// </summary>
+    public static async Task EnsureReadyAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var builder = Parse(connectionString);
+        var where = $"PostgreSQL at {builder.Host}:{builder.Port}, database '{builder.Database}'";
+        try
+        {
+            await using var connection = new NpgsqlConnection(builder.ConnectionString);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(15));
+            await connection.OpenAsync(timeout.Token);
+            await using var command = new NpgsqlCommand("SELECT component FROM flops_schema WHERE version >= $1", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = SchemaVersion });
+            var present = new HashSet<string>(StringComparer.Ordinal);
+            await using (var reader = await command.ExecuteReaderAsync(timeout.Token))
+            {
+                while (await reader.ReadAsync(timeout.Token))
+                {
+                    present.Add(reader.GetString(0));
+                }
+            }
+
+            var missing = RequiredComponents.Where(c => !present.Contains(c)).ToList();
+            if (missing.Count > 0)
+            {
+                throw new DatabaseUnavailableException($"{where} lacks schema parts {string.Join(", ", missing)}: run infra/postgres/up.sh");
+            }
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            throw new DatabaseUnavailableException($"{where} has no FLOps schema: run infra/postgres/up.sh", e);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            throw new DatabaseUnavailableException($"{where} does not exist: run infra/postgres/up.sh", e);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification)
+        {
+            throw new DatabaseUnavailableException($"{where} refused user '{builder.Username}': {e.MessageText}", e);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            throw new DatabaseUnavailableException($"cannot reach {where}: {e.GetBaseException().Message}", e);
+        }
+    }
+}

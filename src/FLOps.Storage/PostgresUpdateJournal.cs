@@ -1,0 +1,73 @@
+using FLOps.Grains.Services;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FLOps.Storage;
+
+/// <summary>
+/// The update journal in <c>flops_update_journal</c>: the update's parameters go to
+/// <c>flops_blobs</c> and the journal row to its table in one transaction, before the round
+/// acknowledges the update. The primary key (project, round, device) makes a second upload a no-op.
+/// Rows are kept after the round closed: they are the audit of which updates made each round.
+/// </summary>
+public sealed class PostgresUpdateJournal(NpgsqlDataSource database) : IUpdateJournal
+{
+    public async Task<bool> TryRecordAsync(string projectId, int round, JournaledUpdate update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var hash = ModelHash.Of(update.Parameters);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var blob = new NpgsqlCommand("INSERT INTO flops_blobs (hash, bytes) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING", connection, transaction))
+        {
+            blob.Parameters.Add(new NpgsqlParameter { Value = hash });
+            blob.Parameters.Add(new NpgsqlParameter { Value = BlobBytes.Of(update.Parameters), NpgsqlDbType = NpgsqlDbType.Bytea });
+            await blob.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        int inserted;
+        await using (var entry = new NpgsqlCommand(
+            """
+            INSERT INTO flops_update_journal (project_id, round, device_id, update_hash, sample_count, training_loss)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (project_id, round, device_id) DO NOTHING
+            """,
+            connection,
+            transaction))
+        {
+            entry.Parameters.Add(new NpgsqlParameter { Value = projectId });
+            entry.Parameters.Add(new NpgsqlParameter { Value = round });
+            entry.Parameters.Add(new NpgsqlParameter { Value = update.DeviceId });
+            entry.Parameters.Add(new NpgsqlParameter { Value = hash });
+            entry.Parameters.Add(new NpgsqlParameter { Value = update.SampleCount });
+            entry.Parameters.Add(new NpgsqlParameter { Value = update.TrainingLoss });
+            inserted = await entry.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return inserted == 1;
+    }
+
+    public async Task<IReadOnlyList<JournaledUpdate>> ReadAsync(string projectId, int round, CancellationToken cancellationToken = default)
+    {
+        await using var command = database.CreateCommand(
+            """
+            SELECT j.device_id, b.bytes, j.sample_count, j.training_loss
+            FROM flops_update_journal j JOIN flops_blobs b ON b.hash = j.update_hash
+            WHERE j.project_id = $1 AND j.round = $2
+            ORDER BY j.device_id COLLATE "C"
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = projectId });
+        command.Parameters.Add(new NpgsqlParameter { Value = round });
+        var updates = new List<JournaledUpdate>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            updates.Add(new JournaledUpdate(reader.GetString(0), BlobBytes.ToFloats((byte[])reader[1]), reader.GetInt64(2), reader.GetDouble(3)));
+        }
+
+        return updates;
+    }
+
+    public Task RoundClosedAsync(string projectId, int round, CancellationToken cancellationToken = default) => Task.CompletedTask;
+}
