@@ -50,6 +50,27 @@ public class RobustStrategyTests
     }
 
     [Fact]
+    public void Coordinate_wise_strategies_treat_every_coordinate_of_a_long_model_alike()
+    {
+        // 1,000 coordinates spans several of the blocks the coordinates are gathered in.
+        const int length = 1_000;
+        var random = new Random(7);
+        var updates = Enumerable.Range(0, 7)
+            .Select(_ => (Parameters: Enumerable.Range(0, length).Select(_ => (float)random.Next(-1000, 1000)).ToArray(), Samples: 1L))
+            .ToArray();
+
+        var median = Rounds.Run(new FedMedianStrategy(), new float[length], 1, updates);
+        var trimmed = Rounds.Run(new FedTrimmedAvgStrategy(beta: 0.3), new float[length], 1, updates);
+
+        for (var d = 0; d < length; d++)
+        {
+            var column = updates.Select(u => u.Parameters[d]).Order().ToArray();
+            Assert.Equal(column[3], median[d]);
+            Assert.Equal((float)column[2..5].Average(v => (double)v), trimmed[d]);
+        }
+    }
+
+    [Fact]
     public void Krum_picks_the_update_with_the_smallest_sum_of_squared_distances_to_its_nearest_neighbours()
     {
         // n = 4, f = 0: each score sums the n − f − 2 = 2 smallest squared distances.
