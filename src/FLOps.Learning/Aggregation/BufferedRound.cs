@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace FLOps.Learning.Aggregation;
 
@@ -12,7 +13,7 @@ internal sealed record BufferedUpdate(float[] Parameters, long SampleCount);
 /// </summary>
 /// <remarks>
 /// Before combining, the updates are put in a canonical order (lexicographically by parameters,
-/// then by sample count), so the result never depends on the order in which they arrived: ties,
+/// then by sample count; see <see cref="CanonicalOrder"/>), so the result never depends on the order in which they arrived: ties,
 /// float rounding and the like are all resolved the same way on every run.
 /// </remarks>
 internal sealed class BufferedRound(int parameterCount, Func<IReadOnlyList<BufferedUpdate>, float[]> combine) : IAggregationRound
@@ -51,13 +52,25 @@ internal sealed class BufferedRound(int parameterCount, Func<IReadOnlyList<Buffe
             throw new InvalidOperationException("Cannot complete a round to which no update was added.");
         }
 
-        updates.Sort(static (a, b) =>
-        {
-            var byParameters = a.Parameters.AsSpan().SequenceCompareTo(b.Parameters);
-            return byParameters != 0 ? byParameters : a.SampleCount.CompareTo(b.SampleCount);
-        });
+        updates.Sort(CanonicalOrder);
         var result = combine(updates);
         _updates = null;
         return result;
+    }
+
+    /// <summary>
+    /// A total order: by parameter values, then by their bits (so that −0 and +0 are told apart),
+    /// then by sample count. Only updates identical in every bit and count compare equal.
+    /// </summary>
+    private static int CanonicalOrder(BufferedUpdate a, BufferedUpdate b)
+    {
+        var byValue = a.Parameters.AsSpan().SequenceCompareTo(b.Parameters);
+        if (byValue != 0)
+        {
+            return byValue;
+        }
+
+        var byBits = MemoryMarshal.Cast<float, int>(a.Parameters.AsSpan()).SequenceCompareTo(MemoryMarshal.Cast<float, int>(b.Parameters.AsSpan()));
+        return byBits != 0 ? byBits : a.SampleCount.CompareTo(b.SampleCount);
     }
 }

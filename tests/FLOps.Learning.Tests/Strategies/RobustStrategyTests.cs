@@ -94,6 +94,17 @@ public class RobustStrategyTests
     }
 
     [Fact]
+    public void Krum_tells_negative_from_positive_zero_when_breaking_ties()
+    {
+        // [−0, 1] and [+0, 1] are at distance 0 and score the same; the choice must not depend on arrival.
+        var forward = Rounds.Run(new KrumStrategy(), Zero2, 1, ([-0f, 1], 1), ([0f, 1], 1), ([5, 5], 1));
+        var backward = Rounds.Run(new KrumStrategy(), Zero2, 1, ([0f, 1], 1), ([-0f, 1], 1), ([5, 5], 1));
+
+        Assert.True(float.IsNegative(forward[0]));
+        Assert.True(float.IsNegative(backward[0]));
+    }
+
+    [Fact]
     public void Krum_with_f_ignores_the_f_farthest_neighbours()
     {
         // n = 5, f = 1: two nearest neighbours each. The cluster a, b, c sits near the origin,
