@@ -87,7 +87,6 @@ public class FedAvgStrategyTests
     [InlineData("FedAvg")]
     public void The_catalog_creates_fedavg_by_name_in_any_case(string name)
     {
-        Assert.Equal(["fedavg"], StrategyCatalog.Names);
         Assert.Equal("fedavg", StrategyCatalog.Create(name).Name);
     }
 

@@ -9,4 +9,11 @@ public sealed class FedAvgStrategy : AggregationStrategyBase
 
     public override IAggregationRound BeginRound(ReadOnlyMemory<float> globalParameters, int round) =>
         new WeightedMeanRound(globalParameters.Length);
+
+    /// <summary>FedAvg takes no parameters; any given name is refused.</summary>
+    internal static FedAvgStrategy FromParameters(IReadOnlyDictionary<string, double>? parameters)
+    {
+        StrategyParameters.Read(StrategyName, parameters);
+        return new FedAvgStrategy();
+    }
 }

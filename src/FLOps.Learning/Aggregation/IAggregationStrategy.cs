@@ -9,6 +9,14 @@ public sealed record ParticipantSelection(double FractionFit, int MinFitClients,
 /// A federated strategy in the manner of Flower's: it picks the clients of a round and
 /// combines their updates into the next global model. Grains only call this interface.
 /// </summary>
+/// <remarks>
+/// A strategy object may be created afresh for every round. Strategies that carry state from
+/// one round to the next (server optimisers such as FedAvgM and FedAdam) hand it over as plain
+/// data: call <see cref="ExportState"/> after a round's <see cref="IAggregationRound.Complete"/>
+/// and give the result to the next round's strategy through <see cref="ImportState"/> before
+/// its <see cref="BeginRound"/>. Stateless strategies export <see langword="null"/> and ignore
+/// what they are given.
+/// </remarks>
 public interface IAggregationStrategy
 {
     string Name { get; }
@@ -17,7 +25,35 @@ public interface IAggregationStrategy
 
     /// <summary>Starts combining the updates of one round that started from <paramref name="globalParameters"/>.</summary>
     IAggregationRound BeginRound(ReadOnlyMemory<float> globalParameters, int round);
+
+    /// <summary>
+    /// FedProx: the weight mu of the proximal term (mu/2)·‖w − w_global‖² that clients add to
+    /// their local loss (see <c>TrainingOptions.ProximalMu</c>); 0 for every other strategy.
+    /// </summary>
+    float ProximalMu => 0f;
+
+    /// <summary>
+    /// The state to carry into the next round, as plain data; <see langword="null"/> for a
+    /// stateless strategy or before the first completed round. Treat the result as immutable.
+    /// </summary>
+    StrategyState? ExportState() => null;
+
+    /// <summary>
+    /// Restores state exported by the same kind of strategy after an earlier round; call before
+    /// <see cref="BeginRound"/>. <see langword="null"/> means "no state yet". Stateless
+    /// strategies ignore it.
+    /// </summary>
+    void ImportState(StrategyState? state)
+    {
+    }
 }
+
+/// <summary>
+/// What a stateful strategy carries from one round to the next: named vectors of the model's
+/// length (FedAvgM's momentum, FedOpt's first and second moments) and named scalars (the
+/// number of server steps taken). Plain data, so that a grain can persist it however it likes.
+/// </summary>
+public sealed record StrategyState(IReadOnlyDictionary<string, float[]> Vectors, IReadOnlyDictionary<string, double> Scalars);
 
 /// <summary>One round's aggregation: updates are added as they arrive, then completed once.</summary>
 public interface IAggregationRound
@@ -28,24 +64,4 @@ public interface IAggregationRound
 
     /// <summary>The next global parameters; throws if no update was added.</summary>
     float[] Complete();
-}
-
-public static class StrategyCatalog
-{
-    private static readonly string[] KnownNames = [FedAvgStrategy.StrategyName];
-
-    public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(KnownNames);
-
-    /// <summary>Creates a strategy by name; throws <see cref="ArgumentException"/> naming the known ones otherwise.</summary>
-    /// <remarks>Names are case-insensitive. FedAvg takes no parameters and ignores any given.</remarks>
-    public static IAggregationStrategy Create(string name, IReadOnlyDictionary<string, double>? parameters = null)
-    {
-        var key = name?.Trim() ?? string.Empty;
-        if (key.Equals(FedAvgStrategy.StrategyName, StringComparison.OrdinalIgnoreCase))
-        {
-            return new FedAvgStrategy();
-        }
-
-        throw new ArgumentException($"Unknown strategy '{name}'; known: {string.Join(", ", KnownNames)}", nameof(name));
-    }
 }
