@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FLOps.Storage;
 
 namespace FLOps.Cli;
 
@@ -41,6 +42,11 @@ public static class CommandLineRunner
         {
             await Console.Error.WriteLineAsync($"flops: {e.Message}");
             return ExitCodes.Usage;
+        }
+        catch (DatabaseUnavailableException e)
+        {
+            await Console.Error.WriteLineAsync($"flops: {e.Message}");
+            return e.IsMalformed ? ExitCodes.Usage : ExitCodes.Failure;
         }
         catch (OperationCanceledException)
         {

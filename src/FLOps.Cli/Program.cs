@@ -1,9 +1,11 @@
 using System.CommandLine;
 using FLOps.Cli;
+using FLOps.Cli.Cluster;
 using FLOps.Cli.Demo;
 
 var root = new RootCommand("flops: federated learning orchestrated by Orleans grains (after FLOps).")
 {
     DemoCommand.Create(),
+    SiloCommand.Create(),
 };
 return await CommandLineRunner.RunAsync(root, args);

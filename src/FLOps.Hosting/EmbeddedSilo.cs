@@ -38,20 +38,27 @@ public static class EmbeddedSilo
         return builder.Build();
     }
 
-    /// <summary>The embedded configuration of a silo builder; tests' in-process clusters use it too.</summary>
+    /// <summary>The embedded configuration of a silo builder: localhost clustering, state and reminders in memory.</summary>
     public static ISiloBuilder UseFlopsEmbedded(this ISiloBuilder silo, int siloPort, int gatewayPort)
     {
         ArgumentNullException.ThrowIfNull(silo);
         silo.UseLocalhostClustering(siloPort, gatewayPort);
-        silo.UseInMemoryReminderService();
-        return silo.AddFlopsGrains();
+        return silo.AddFlopsInMemoryState().AddFlopsGrains();
     }
 
-    /// <summary>Grain storage and services every FLOps silo needs, whatever its clustering.</summary>
-    public static ISiloBuilder AddFlopsGrains(this ISiloBuilder silo)
+    /// <summary>Grain state and reminders that live as long as the process (embedded silos, test clusters).</summary>
+    public static ISiloBuilder AddFlopsInMemoryState(this ISiloBuilder silo)
     {
         ArgumentNullException.ThrowIfNull(silo);
         silo.AddMemoryGrainStorage(FlopsStorage.ProviderName);
+        silo.UseInMemoryReminderService();
+        return silo;
+    }
+
+    /// <summary>What every FLOps silo needs whatever its clustering and storage: grain services and the state serializer.</summary>
+    public static ISiloBuilder AddFlopsGrains(this ISiloBuilder silo)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
 
         // Grain state goes through the Orleans serializer, the same version-tolerant codecs as
         // messages ([GenerateSerializer]/[Id]), not the JSON default that cannot read records.
@@ -60,7 +67,7 @@ public static class EmbeddedSilo
         return silo;
     }
 
-    private static int FreeTcpPort()
+    public static int FreeTcpPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

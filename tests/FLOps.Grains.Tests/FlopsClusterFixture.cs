@@ -39,7 +39,7 @@ public sealed class FlopsClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder siloBuilder)
         {
             siloBuilder.Services.AddSingleton<ILocalTrainingService, FaultInjectingTrainingService>();
-            siloBuilder.UseInMemoryReminderService();
+            siloBuilder.AddFlopsInMemoryState();
 
             // Projects check on their rounds every 2 s here, so recovery tests need not wait a minute.
             siloBuilder.Services.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));

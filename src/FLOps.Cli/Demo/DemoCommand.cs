@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FLOps.Cli.Cluster;
 
 namespace FLOps.Cli.Demo;
 
@@ -25,20 +26,24 @@ public static class DemoCommand
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object on the last line of stdout" };
         var siloPort = new Option<int>("--silo-port") { Description = "Port of the embedded silo (default: a free one)" };
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Client gateway port of the embedded silo (default: a free one)" };
-        var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string for durable state" };
         var metricsPort = new Option<int?>("--metrics-port") { Description = "Port of a Prometheus /metrics endpoint" };
 
         var command = new Command("demo", "Run one federated training on simulated devices over the bundled MNIST, in this process")
         {
             devices, rounds, model, partition, seed, localEpochs, batchSize, learningRate, minFit, fractionFit, timeout,
-            strategy, mode, edgeClusters, byzantine, output, json, siloPort, gatewayPort, postgres, metricsPort,
+            strategy, mode, edgeClusters, byzantine, output, json, siloPort, gatewayPort, metricsPort,
         };
+        var cluster = new ClusterOptions();
+        foreach (var option in cluster.All)
+        {
+            command.Options.Add(option);
+        }
+
 
         command.SetAction(async (parse, cancellationToken) =>
         {
             NotYetSupported(parse.GetValue(edgeClusters) != 0, "--edge-clusters");
             NotYetSupported(parse.GetValue(byzantine) != 0, "--byzantine");
-            NotYetSupported(parse.GetValue(postgres) is not null, "--postgres");
             NotYetSupported(parse.GetValue(metricsPort) is not null, "--metrics-port");
             var settings = new DemoSettings
             {
@@ -60,6 +65,11 @@ public static class DemoCommand
                 SiloPort = parse.GetValue(siloPort),
                 GatewayPort = parse.GetValue(gatewayPort),
             };
+            if (parse.GetValue(cluster.Postgres) is { } connectionString)
+            {
+                settings = settings with { Durable = cluster.SiloOptions(parse, connectionString, settings.SiloPort, settings.GatewayPort) };
+            }
+
             return await DemoRunner.RunAsync(settings, Console.Out, cancellationToken);
         });
         return command;

@@ -86,7 +86,9 @@ public static class DemoRunner
         Directory.CreateDirectory(outputDirectory);
 
         var clock = Stopwatch.StartNew();
-        using var host = EmbeddedSilo.Build(new EmbeddedSiloOptions { SiloPort = settings.SiloPort, GatewayPort = settings.GatewayPort });
+        using var host = settings.Durable is { } durable
+            ? await PostgresCluster.BuildSiloAsync(durable with { SiloPort = FreePortOr(durable.SiloPort), GatewayPort = FreePortOr(durable.GatewayPort) }, cancellationToken)
+            : EmbeddedSilo.Build(new EmbeddedSiloOptions { SiloPort = settings.SiloPort, GatewayPort = settings.GatewayPort });
         await host.StartAsync(cancellationToken);
         try
         {
@@ -145,6 +147,8 @@ public static class DemoRunner
             await host.StopAsync(CancellationToken.None);
         }
     }
+
+    private static int FreePortOr(int port) => port == 0 ? EmbeddedSilo.FreeTcpPort() : port;
 
     private static MulticlassEvaluation EvaluateWithMlNet(byte[] onnx)
     {

@@ -1,3 +1,5 @@
+using FLOps.Hosting;
+
 namespace FLOps.Cli.Demo;
 
 /// <summary>What <c>flops demo</c> was asked to run.</summary>
@@ -36,4 +38,7 @@ public sealed record DemoSettings
     public int SiloPort { get; init; }
 
     public int GatewayPort { get; init; }
+
+    /// <summary>Set with <c>--postgres</c>: the demo's silo joins that durable cluster instead of running embedded.</summary>
+    public PostgresSiloOptions? Durable { get; init; }
 }

@@ -27,6 +27,8 @@ public sealed class DeviceGrain(
     TimeProvider time,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain
 {
+    private const int DeliveryAttempts = 5;
+
     private Dataset? _shard;
     private string? _taskInFlight;
 
@@ -72,41 +74,81 @@ public sealed class DeviceGrain(
     private async Task TrainAndReport(TrainingTask task)
     {
         var round = GrainFactory.GetGrain<IRoundGrain>(task.RoundKey);
+        DeviceUpdate update;
         try
         {
-            _shard ??= catalog.GetShard(state.State.Profile!.Shard!);
-            var global = await models.GetAsync(task.GlobalModel);
-            var parameters = (float[])global.Clone();
-            // A simulated device's seed follows its shard, not its id, so that the same project spec
-            // trains the same model whatever the project is called.
-            var deviceSeed = state.State.Profile!.Shard?.Index ?? StableHash.Of(Id);
-            var options = new TrainingOptions(
-                task.LocalEpochs, task.BatchSize, (float)task.LearningRate, StableHash.Combine(task.Seed, deviceSeed), (float)task.ProximalMu);
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var report = await compute.TrainAsync(Id, ProjectSpecValidator.ArchitectureOf(task.Model), parameters, _shard, options, CancellationToken.None);
-            if (task.SimulatedLatencySeconds > 0 && state.State.Profile.Shard is { } shard)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(task.SimulatedLatencySeconds * (shard.Index + 1) / shard.Count), time);
-            }
-
-            var receipt = await round.SubmitUpdate(new DeviceUpdate
-            {
-                DeviceId = Id,
-                Round = task.Round,
-                Parameters = new Immutable<float[]>(parameters),
-                SampleCount = report.SampleCount,
-                TrainingLoss = report.AverageLoss,
-                TrainingSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
-            });
-            if (!receipt.Accepted)
-            {
-                logger.LogWarning("Device {DeviceId}: update for {RoundKey} refused: {Reason}", Id, task.RoundKey, receipt.Reason);
-            }
+            update = await Train(task);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             logger.LogWarning(e, "Device {DeviceId} failed to train for {RoundKey}", Id, task.RoundKey);
-            await round.ReportFailure(Id, $"training failed: {e.Message}");
+            await Deliver(task, () => round.ReportFailure(Id, $"training failed: {e.Message}"));
+            return;
+        }
+
+        await Deliver(task, async () =>
+        {
+            var receipt = await round.SubmitUpdate(update);
+            if (!receipt.Accepted)
+            {
+                logger.LogWarning("Device {DeviceId}: update for {RoundKey} refused: {Reason}", Id, task.RoundKey, receipt.Reason);
+            }
+        });
+    }
+
+    private async Task<DeviceUpdate> Train(TrainingTask task)
+    {
+        _shard ??= catalog.GetShard(state.State.Profile!.Shard!);
+        var global = await models.GetAsync(task.GlobalModel);
+        var parameters = (float[])global.Clone();
+
+        // A simulated device's seed follows its shard, not its id, so that the same project spec
+        // trains the same model whatever the project is called, and a repeated task the same update.
+        var deviceSeed = state.State.Profile!.Shard?.Index ?? StableHash.Of(Id);
+        var options = new TrainingOptions(
+            task.LocalEpochs, task.BatchSize, (float)task.LearningRate, StableHash.Combine(task.Seed, deviceSeed), (float)task.ProximalMu);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var report = await compute.TrainAsync(Id, ProjectSpecValidator.ArchitectureOf(task.Model), parameters, _shard, options, CancellationToken.None);
+        if (task.SimulatedLatencySeconds > 0 && state.State.Profile.Shard is { } shard)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(task.SimulatedLatencySeconds * (shard.Index + 1) / shard.Count), time);
+        }
+
+        return new DeviceUpdate
+        {
+            DeviceId = Id,
+            Round = task.Round,
+            Parameters = new Immutable<float[]>(parameters),
+            SampleCount = report.SampleCount,
+            TrainingLoss = report.AverageLoss,
+            TrainingSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
+        };
+    }
+
+    /// <summary>
+    /// Sends the result to the round, retrying while the round's silo is being replaced. If it
+    /// never gets through, the task is forgotten so that the resumed round can hand it out again.
+    /// </summary>
+    private async Task Deliver(TrainingTask task, Func<Task> send)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await send();
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException && attempt < DeliveryAttempts)
+            {
+                logger.LogInformation("Device {DeviceId} could not reach {RoundKey} (attempt {Attempt}): {Error}", Id, task.RoundKey, attempt, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt - 1)), time);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                logger.LogWarning("Device {DeviceId} gave up reaching {RoundKey}: {Error}", Id, task.RoundKey, e.Message);
+                _taskInFlight = null;
+                return;
+            }
         }
     }
 }

@@ -178,7 +178,7 @@ public sealed class RoundGrain(
             LocalEpochs = training.LocalEpochs,
             BatchSize = training.BatchSize,
             LearningRate = training.LearningRate,
-            ProximalMu = plan.Spec.Strategy.Parameters?.GetValueOrDefault("mu") ?? 0,
+            ProximalMu = StrategyCatalog.Create(plan.Spec.Strategy.Name, plan.Spec.Strategy.Parameters).ProximalMu,
             Seed = plan.Seed,
             SimulatedLatencySeconds = plan.Spec.Simulation?.LatencySeconds ?? 0,
         };

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using FLOps.Hosting;
+
+namespace FLOps.Cli.Cluster;
+
+public static class SiloCommand
+{
+    public static Command Create()
+    {
+        var cluster = new ClusterOptions();
+        var siloPort = new Option<int>("--silo-port") { Description = "Port for silo-to-silo traffic", DefaultValueFactory = _ => 11111 };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "Port for Orleans clients", DefaultValueFactory = _ => 30000 };
+        var role = new Option<string>("--role") { Description = "cloud or edge", DefaultValueFactory = _ => "cloud" };
+        var edgeCluster = new Option<string?>("--cluster") { Description = "Edge cluster of an edge silo" };
+        var metricsPort = new Option<int?>("--metrics-port") { Description = "Port of a Prometheus /metrics endpoint" };
+        var command = new Command("silo", "Run one silo of a durable cluster (membership, state and reminders in PostgreSQL)")
+        {
+            siloPort, gatewayPort, role, edgeCluster, metricsPort,
+        };
+        foreach (var option in cluster.All)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var connectionString = parse.GetValue(cluster.Postgres) ?? throw new UsageException("--postgres is required: a silo keeps its cluster's state in PostgreSQL (infra/postgres/up.sh prints the connection string)");
+            if (parse.GetValue(role) != "cloud" || parse.GetValue(edgeCluster) is not null)
+            {
+                throw new UsageException("--role edge and --cluster are not yet supported; every silo is a cloud silo");
+            }
+
+            if (parse.GetValue(metricsPort) is not null)
+            {
+                throw new UsageException("--metrics-port is not yet supported");
+            }
+
+            var options = cluster.SiloOptions(parse, connectionString, parse.GetValue(siloPort), parse.GetValue(gatewayPort));
+            using var host = await PostgresCluster.BuildSiloAsync(options, cancellationToken);
+            await host.StartAsync(cancellationToken);
+            await Console.Out.WriteLineAsync($"flops silo ready: 127.0.0.1:{options.SiloPort}, gateway {options.GatewayPort}, cluster '{options.ClusterId}', service '{options.ServiceId}'");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            await host.StopAsync(CancellationToken.None);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,121 @@
+using System.Net;
+using FLOps.Grains;
+using FLOps.Grains.Services;
+using FLOps.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Orleans.Configuration;
+
+namespace FLOps.Hosting;
+
+/// <summary>Where a durable silo keeps its state and how it joins its cluster.</summary>
+public sealed record PostgresSiloOptions
+{
+    public required string ConnectionString { get; init; }
+
+    /// <summary>Silos with the same cluster and service id form one cluster.</summary>
+    public string ClusterId { get; init; } = PostgresCluster.DefaultClusterId;
+
+    /// <summary>Keys grain state and reminders: keep it across restarts to continue where the cluster stopped.</summary>
+    public string ServiceId { get; init; } = PostgresCluster.DefaultServiceId;
+
+    public int SiloPort { get; init; } = 11111;
+
+    public int GatewayPort { get; init; } = 30000;
+
+    /// <summary>How often a running project's reminder checks its current round.</summary>
+    public TimeSpan ProjectTick { get; init; } = TimeSpan.FromSeconds(10);
+
+    public LogLevel MinimumLogLevel { get; init; } = LogLevel.Warning;
+}
+
+/// <summary>
+/// A silo (or client) of a durable cluster: membership, grain state and reminders in PostgreSQL
+/// through the Orleans ADO.NET providers, models and the update journal in FLOps' own tables.
+/// </summary>
+public static class PostgresCluster
+{
+    public const string DefaultClusterId = "flops";
+    public const string DefaultServiceId = "flops";
+    private const string Invariant = "Npgsql";
+
+    /// <summary>Checks the database first, so that a wrong connection string or a missing schema is one clear line.</summary>
+    public static async Task<IHost> BuildSiloAsync(PostgresSiloOptions options, CancellationToken cancellationToken, Action<IServiceCollection>? configureServices = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        await PostgresDatabase.EnsureReadyAsync(options.ConnectionString, cancellationToken);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel);
+        builder.UseOrleans(silo => silo.UseFlopsPostgres(options));
+        configureServices?.Invoke(builder.Services);
+        return builder.Build();
+    }
+
+    public static ISiloBuilder UseFlopsPostgres(this ISiloBuilder silo, PostgresSiloOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(options);
+        var connectionString = options.ConnectionString;
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = options.ClusterId;
+            o.ServiceId = options.ServiceId;
+        });
+        silo.ConfigureEndpoints(IPAddress.Loopback, options.SiloPort, options.GatewayPort);
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.AddAdoNetGrainStorage(FlopsStorage.ProviderName, o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+        });
+
+        // A silo that dies is declared dead within seconds, so its grains come back elsewhere
+        // quickly; the defaults are tuned for large clusters on slower networks.
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = TimeSpan.FromSeconds(2);
+            o.NumMissedProbesLimit = 2;
+        });
+        silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(Math.Min(60, options.ProjectTick.TotalSeconds)));
+        silo.Services.Configure<FlopsGrainOptions>(o => o.ProjectTick = options.ProjectTick);
+
+        silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        silo.Services.AddSingleton<IModelStore, PostgresModelStore>();
+        silo.Services.AddSingleton<IUpdateJournal, PostgresUpdateJournal>();
+        return silo.AddFlopsGrains();
+    }
+
+    /// <summary>An Orleans client of a durable cluster; it finds the gateways in the membership table.</summary>
+    public static IHost BuildClient(string connectionString, string clusterId = DefaultClusterId, string serviceId = DefaultServiceId)
+    {
+        PostgresDatabase.Parse(connectionString);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = clusterId;
+                o.ServiceId = serviceId;
+            });
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = Invariant;
+                o.ConnectionString = connectionString;
+            });
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+        });
+        return builder.Build();
+    }
+}

@@ -1,0 +1,142 @@
+using FLOps.Abstractions.Projects;
+using FLOps.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace FLOps.System.Tests.Infrastructure;
+
+/// <summary>
+/// Silo processes of one cluster (its own cluster and service id in the shared database) and an
+/// Orleans client in the test process that reaches them through the membership table.
+/// </summary>
+public sealed class DurableCluster : IAsyncDisposable
+{
+    private readonly List<SiloProcess> _silos = [];
+    private IHost? _client;
+
+    public DurableCluster(PostgresFixture postgres)
+    {
+        ArgumentNullException.ThrowIfNull(postgres);
+        ConnectionString = postgres.ConnectionString;
+        ClusterId = "test-" + Guid.NewGuid().ToString("N")[..10];
+    }
+
+    public string ConnectionString { get; }
+
+    public string ClusterId { get; }
+
+    public IReadOnlyList<SiloProcess> Silos => _silos;
+
+    public IGrainFactory Grains => _client?.Services.GetRequiredService<IGrainFactory>() ?? throw new InvalidOperationException("No client: start a silo first.");
+
+    public async Task<SiloProcess> StartSiloAsync()
+    {
+        var silo = await SiloProcess.StartAsync(ConnectionString, ClusterId);
+        _silos.Add(silo);
+        if (_client is null)
+        {
+            _client = PostgresCluster.BuildClient(ConnectionString, ClusterId, ClusterId);
+            await _client.StartAsync();
+        }
+
+        return silo;
+    }
+
+    public async Task StartSilosAsync(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await StartSiloAsync();
+        }
+    }
+
+    /// <summary>Asks the cluster which silo hosts the grain, and returns that silo's process.</summary>
+    public async Task<SiloProcess?> HostOf(IAddressable grain)
+    {
+        var address = await Grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
+        return address is null ? null : _silos.SingleOrDefault(s => s.SiloPort == address.Endpoint.Port);
+    }
+
+    /// <summary>Kills every silo; the client is dropped too, as with a whole cluster going down.</summary>
+    public async Task KillAllAsync()
+    {
+        foreach (var silo in _silos)
+        {
+            silo.Kill();
+        }
+
+        if (_client is not null)
+        {
+            await _client.StopAsync(new CancellationToken(canceled: true)).ContinueWith(_ => { }, TaskScheduler.Default);
+            _client.Dispose();
+            _client = null;
+        }
+    }
+
+    /// <summary>
+    /// Polls the project until the condition holds, riding out the seconds in which calls fail
+    /// because a silo just died.
+    /// </summary>
+    public async Task<ProjectSnapshot> WaitFor(string projectId, Func<ProjectSnapshot, bool> condition, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        Exception? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                var snapshot = await Grains.GetGrain<IProjectGrain>(projectId).GetSnapshot().WaitAsync(TimeSpan.FromSeconds(10));
+                if (condition(snapshot))
+                {
+                    return snapshot;
+                }
+
+                if (snapshot.State.IsTerminal())
+                {
+                    throw new InvalidOperationException($"project {projectId} ended {snapshot.State}: {snapshot.Reason}");
+                }
+            }
+            catch (Exception e) when (e is not InvalidOperationException)
+            {
+                last = e;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"project {projectId} did not get there within {limit}; last error: {last?.Message}\n{string.Join("\n---\n", _silos.Select(s => s.Log[^Math.Min(3000, s.Log.Length)..]))}");
+    }
+
+    /// <summary>The devices whose updates the journal holds for a round: the acknowledged ones.</summary>
+    public async Task<IReadOnlySet<string>> JournaledDevices(string projectId, int round)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT device_id FROM flops_update_journal WHERE project_id = $1 AND round = $2", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = projectId });
+        command.Parameters.Add(new NpgsqlParameter { Value = round });
+        var devices = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            devices.Add(reader.GetString(0));
+        }
+
+        return devices;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client is not null)
+        {
+            await _client.StopAsync(new CancellationToken(canceled: true)).ContinueWith(_ => { }, TaskScheduler.Default);
+            _client.Dispose();
+        }
+
+        foreach (var silo in _silos)
+        {
+            await silo.DisposeAsync();
+        }
+    }
+}

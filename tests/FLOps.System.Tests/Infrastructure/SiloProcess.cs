@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace FLOps.System.Tests.Infrastructure;
+
+/// <summary>One <c>flops silo</c> in its own process, as an operator would start it.</summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private SiloProcess(Process process, int siloPort, int gatewayPort)
+    {
+        _process = process;
+        SiloPort = siloPort;
+        GatewayPort = gatewayPort;
+    }
+
+    public int SiloPort { get; }
+
+    public int GatewayPort { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public static async Task<SiloProcess> StartAsync(string connectionString, string clusterId, double projectTickSeconds = 2)
+    {
+        var siloPort = FreePort();
+        var gatewayPort = FreePort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "flops.dll"), "silo", "--postgres", connectionString,
+            "--silo-port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString(),
+            "--cluster-id", clusterId, "--service-id", clusterId, "--project-tick", projectTickSeconds.ToString(global::System.Globalization.CultureInfo.InvariantCulture),
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var silo = new SiloProcess(new Process { StartInfo = start, EnableRaisingEvents = true }, siloPort, gatewayPort);
+        silo._process.OutputDataReceived += (_, e) => silo.Record(e.Data);
+        silo._process.ErrorDataReceived += (_, e) => silo.Record(e.Data);
+        silo._process.Exited += (_, _) => silo._ready.TrySetException(new InvalidOperationException("the silo exited before it was ready:\n" + silo.Log));
+        silo._process.Start();
+        silo._process.BeginOutputReadLine();
+        silo._process.BeginErrorReadLine();
+        await silo._ready.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        return silo;
+    }
+
+    /// <summary>Ends the process at once, as a crash or <c>kill -9</c> would.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Record(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+
+        if (line.StartsWith("flops silo ready", StringComparison.Ordinal))
+        {
+            _ready.TrySetResult();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
