@@ -5,5 +5,6 @@ using FLOps.Cli.Demo;
 var root = new RootCommand("flops: federated learning orchestrated by Orleans grains (after FLOps).")
 {
     DemoCommand.Create(),
+    FLOps.Cli.Bench.BenchCommand.Create(),
 };
 return await CommandLineRunner.RunAsync(root, args);
