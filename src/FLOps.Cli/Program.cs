@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FLOps.Cli;
+using FLOps.Cli.Bench;
 using FLOps.Cli.Cluster;
 using FLOps.Cli.Demo;
 
@@ -7,5 +8,6 @@ var root = new RootCommand("flops: federated learning orchestrated by Orleans gr
 {
     DemoCommand.Create(),
     SiloCommand.Create(),
+    BenchCommand.Create(),
 };
 return await CommandLineRunner.RunAsync(root, args);

@@ -1,0 +1,87 @@
+using FLOps.Learning.Aggregation;
+
+namespace FLOps.Learning.Tests;
+
+public class ParallelWeightedMeanTests
+{
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(3, 7, 1)]
+    [InlineData(5, ParallelWeightedMean.TileLength + 13, 2)]
+    [InlineData(9, (3 * ParallelWeightedMean.TileLength) - 1, -1)]
+    [InlineData(10, 20_000, 3)]
+    public void Equals_a_streaming_round_bit_for_bit(int updateCount, int length, int parallelism)
+    {
+        var (updates, counts) = RandomUpdates(updateCount, length, seed: (updateCount * 31) + length);
+
+        var round = new WeightedMeanRound(length);
+        for (var k = 0; k < updateCount; k++)
+        {
+            round.Add(updates[k], counts[k]);
+        }
+
+        var expected = round.Complete();
+        var actual = ParallelWeightedMean.Compute(updates.Select(u => (ReadOnlyMemory<float>)u).ToArray(), counts, parallelism);
+
+        Assert.Equal(BitsOf(expected), BitsOf(actual));
+    }
+
+    [Fact]
+    public void The_degree_of_parallelism_does_not_change_a_bit()
+    {
+        var (updates, counts) = RandomUpdates(7, (4 * ParallelWeightedMean.TileLength) + 5, seed: 3);
+        var memories = updates.Select(u => (ReadOnlyMemory<float>)u).ToArray();
+
+        var one = ParallelWeightedMean.Compute(memories, counts, 1);
+
+        foreach (var parallelism in new[] { 2, 3, 8, -1 })
+        {
+            Assert.Equal(BitsOf(one), BitsOf(ParallelWeightedMean.Compute(memories, counts, parallelism)));
+        }
+    }
+
+    [Fact]
+    public void Computes_the_sample_weighted_mean()
+    {
+        ReadOnlyMemory<float>[] updates = [new float[] { 1, 2 }, new float[] { 3, 6 }];
+
+        Assert.Equal([2.5f, 5f], ParallelWeightedMean.Compute(updates, [1, 3]));
+    }
+
+    [Fact]
+    public void Refuses_bad_batches_naming_the_update()
+    {
+        ReadOnlyMemory<float>[] good = [new float[] { 1, 2 }, new float[] { 3, 4 }];
+
+        Assert.Throws<ArgumentException>(() => ParallelWeightedMean.Compute([], []));
+        Assert.Throws<ArgumentException>(() => ParallelWeightedMean.Compute(good, [1]));
+        Assert.Throws<ArgumentException>(() => ParallelWeightedMean.Compute(good, [1, 0]));
+        Assert.Throws<ArgumentException>(() => ParallelWeightedMean.Compute([new float[2], new float[3]], [1, 1]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ParallelWeightedMean.Compute(good, [1, 1], 0));
+        var poisoned = Assert.Throws<ArgumentException>(() => ParallelWeightedMean.Compute([new float[] { 1, 2 }, new float[] { float.NaN, 4 }], [1, 1]));
+        Assert.Contains("Update 1", poisoned.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => ParallelWeightedMean.Compute([new float[] { float.PositiveInfinity, 2 }, new float[] { float.NegativeInfinity, 4 }], [1, 1]));
+    }
+
+    private static (float[][] Updates, long[] Counts) RandomUpdates(int count, int length, int seed)
+    {
+        var random = new Random(seed);
+        var updates = new float[count][];
+        var counts = new long[count];
+        for (var k = 0; k < count; k++)
+        {
+            updates[k] = new float[length];
+            for (var i = 0; i < length; i++)
+            {
+                // Wide exponents so that rounding, not just the arithmetic, is put to the test.
+                updates[k][i] = (float)((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-6, 7)));
+            }
+
+            counts[k] = random.Next(1, 100_000);
+        }
+
+        return (updates, counts);
+    }
+
+    private static int[] BitsOf(float[] values) => Array.ConvertAll(values, BitConverter.SingleToInt32Bits);
+}
