@@ -75,8 +75,11 @@ public sealed class DurableClusterTests(PostgresFixture postgres, ITestOutputHel
         await cluster.KillAllAsync();
         var storedRound2 = beforeStop.Rounds[1].Model;
 
+        var clock = Stopwatch.StartNew();
         await cluster.StartSilosAsync(2);
+        var started = clock.Elapsed;
         var ended = await cluster.WaitFor(projectId, p => p.State == ProjectState.Completed, TimeSpan.FromMinutes(3));
+        output.WriteLine($"restart: silos up after {started.TotalSeconds:F1} s, project completed {clock.Elapsed.TotalSeconds:F1} s after the restart began");
 
         Assert.Equal([1, 2, 3, 4, 5], ended.Rounds.Select(r => r.Round));
         Assert.Equal(storedRound2, ended.Rounds[1].Model);

@@ -19,6 +19,8 @@ public sealed class DeviceGrainState
 /// A device. A simulated one cuts its shard of the bundled data on activation and keeps it in
 /// the silo that hosts it; only trained parameters leave, sent to the round grain.
 /// </summary>
+// Spread over the cluster: devices train where they live, so the training load follows them.
+[Orleans.Placement.RandomPlacement]
 public sealed class DeviceGrain(
     [PersistentState(FlopsStorage.DeviceState, FlopsStorage.ProviderName)] IPersistentState<DeviceGrainState> state,
     IModelStore models,

@@ -15,6 +15,8 @@ namespace FLOps.Grains.Rounds;
 /// aggregate from the journal, re-arms the deadline and hands the task again to every participant
 /// that has neither reported nor failed.
 /// </summary>
+// Rounds of many projects spread their aggregation over the cluster.
+[Orleans.Placement.RandomPlacement]
 public sealed class RoundGrain(
     [PersistentState(FlopsStorage.RoundState, FlopsStorage.ProviderName)] IPersistentState<RoundGrainState> state,
     IModelStore models,
