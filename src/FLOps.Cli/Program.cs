@@ -3,11 +3,14 @@ using FLOps.Cli;
 using FLOps.Cli.Bench;
 using FLOps.Cli.Cluster;
 using FLOps.Cli.Demo;
+using FLOps.Cli.Serve;
 
 var root = new RootCommand("flops: federated learning orchestrated by Orleans grains (after FLOps).")
 {
     DemoCommand.Create(),
     SiloCommand.Create(),
+    ServeCommand.CreateServe(),
+    ServeCommand.CreateGateway(),
     BenchCommand.Create(),
 };
 return await CommandLineRunner.RunAsync(root, args);

@@ -10,4 +10,5 @@ public static class FlopsStorage
     public const string RoundState = "round";
     public const string DeviceState = "device";
     public const string DeviceDirectoryState = "device-directory";
+    public const string TenantState = "tenant";
 }

@@ -106,20 +106,24 @@ public static class PostgresCluster
         PostgresDatabase.Parse(connectionString);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleansClient(client =>
-        {
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = clusterId;
-                o.ServiceId = serviceId;
-            });
-            client.UseAdoNetClustering(o =>
-            {
-                o.Invariant = Invariant;
-                o.ConnectionString = connectionString;
-            });
-            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
-        });
+        builder.UseOrleansClient(client => client.UseFlopsPostgresClient(connectionString, clusterId, serviceId));
         return builder.Build();
+    }
+
+    public static IClientBuilder UseFlopsPostgresClient(this IClientBuilder client, string connectionString, string clusterId = DefaultClusterId, string serviceId = DefaultServiceId)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = clusterId;
+            o.ServiceId = serviceId;
+        });
+        client.UseAdoNetClustering(o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+        });
+        client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+        return client;
     }
 }

@@ -17,6 +17,17 @@ public interface IDeviceGrain : IGrainWithStringKey
     [Alias("GetProfile")]
     Task<DeviceProfile?> GetProfile();
 
+    /// <summary>
+    /// Registers a real device (one that runs the learner agent). Only the SHA-256 of its token
+    /// is kept; registering an id again is refused.
+    /// </summary>
+    [Alias("Register")]
+    Task Register(DeviceProfile profile, string tokenHash);
+
+    /// <summary>Whether the token is this device's, compared in constant time.</summary>
+    [Alias("Authenticate")]
+    Task<bool> Authenticate(string token);
+
     /// <summary>Accepts a task and returns at once; the update is sent to the round grain when trained.</summary>
     [Alias("AssignTask")]
     Task AssignTask(TrainingTask task);

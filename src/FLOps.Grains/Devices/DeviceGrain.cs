@@ -13,6 +13,9 @@ namespace FLOps.Grains.Devices;
 public sealed class DeviceGrainState
 {
     [Id(0)] public DeviceProfile? Profile { get; set; }
+
+    /// <summary>SHA-256 (hex) of a registered device's token; null for simulated devices.</summary>
+    [Id(1)] public string? TokenHash { get; set; }
 }
 
 /// <summary>
@@ -51,6 +54,22 @@ public sealed class DeviceGrain(
     }
 
     public Task<DeviceProfile?> GetProfile() => Task.FromResult(state.State.Profile);
+
+    public async Task Register(DeviceProfile profile, string tokenHash)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        if (state.State.Profile is not null)
+        {
+            throw new InvalidOperationException($"Device '{Id}' is already registered.");
+        }
+
+        state.State.Profile = profile;
+        state.State.TokenHash = tokenHash;
+        await state.WriteStateAsync();
+    }
+
+    public Task<bool> Authenticate(string token) => Task.FromResult(
+        state.State.TokenHash is { } expected && DeviceTokens.Matches(token, expected));
 
     public Task AssignTask(TrainingTask task)
     {

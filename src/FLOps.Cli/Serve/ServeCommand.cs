@@ -1,0 +1,124 @@
+using System.CommandLine;
+using FLOps.Cli.Cluster;
+using FLOps.Gateway;
+using FLOps.Hosting;
+using FLOps.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FLOps.Cli.Serve;
+
+/// <summary><c>flops serve</c> (silo + HTTP gateway in one process) and <c>flops gateway</c> (gateway as a client of a cluster).</summary>
+public static class ServeCommand
+{
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    public static Command CreateServe()
+    {
+        var cluster = new ClusterOptions();
+        var urls = UrlsOption();
+        var siloPort = new Option<int>("--silo-port") { Description = "Port for silo-to-silo traffic (default: 11111 with --postgres, a free one without)" };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "Port for Orleans clients (default: 30000 with --postgres, a free one without)" };
+        var metricsPort = MetricsPortOption();
+        var command = new Command("serve", "Run a silo and the HTTP gateway in one process; in memory, or durable with --postgres") { urls, siloPort, gatewayPort, metricsPort };
+        foreach (var option in cluster.All)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var builder = NewBuilder(parse.GetValue(urls)!, parse.GetValue(metricsPort));
+            if (parse.GetValue(cluster.Postgres) is { } connectionString)
+            {
+                var options = cluster.SiloOptions(parse, connectionString, Or(parse.GetValue(siloPort), 11111), Or(parse.GetValue(gatewayPort), 30000));
+                await PostgresDatabase.EnsureReadyAsync(connectionString, cancellationToken);
+                builder.UseOrleans(silo => silo.UseFlopsPostgres(options));
+            }
+            else
+            {
+                builder.UseOrleans(silo => silo.UseFlopsEmbedded(Or(parse.GetValue(siloPort), EmbeddedSilo.FreeTcpPort()), Or(parse.GetValue(gatewayPort), EmbeddedSilo.FreeTcpPort())));
+            }
+
+            return await RunAsync(builder, "serve", parse.GetValue(urls)!, cancellationToken);
+        });
+        return command;
+    }
+
+    public static Command CreateGateway()
+    {
+        var cluster = new ClusterOptions();
+        var urls = UrlsOption();
+        var metricsPort = MetricsPortOption();
+        var command = new Command("gateway", "Run the HTTP gateway as an Orleans client of a durable cluster (--postgres)") { urls, metricsPort };
+        foreach (var option in cluster.All)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var connectionString = parse.GetValue(cluster.Postgres) ?? throw new UsageException("--postgres is required: the gateway finds the cluster's silos in its database");
+            await PostgresDatabase.EnsureReadyAsync(connectionString, cancellationToken);
+            var builder = NewBuilder(parse.GetValue(urls)!, parse.GetValue(metricsPort));
+            builder.UseOrleansClient(client => client.UseFlopsPostgresClient(connectionString, parse.GetValue(cluster.ClusterId)!, parse.GetValue(cluster.ServiceId)!));
+            return await RunAsync(builder, "gateway", parse.GetValue(urls)!, cancellationToken);
+        });
+        return command;
+    }
+
+    private static Option<string> UrlsOption() => new("--urls") { Description = "Where the HTTP API listens", DefaultValueFactory = _ => DefaultUrls };
+
+    private static Option<int?> MetricsPortOption() => new("--metrics-port") { Description = "Also serve the Prometheus /metrics endpoint on this port" };
+
+    private static int Or(int value, int fallback) => value == 0 ? fallback : value;
+
+    /// <summary>The API's URLs, plus the metrics port when one is given (<c>/metrics</c> answers on both).</summary>
+    private static WebApplicationBuilder NewBuilder(string urls, int? metricsPort)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(metricsPort is { } port ? $"{urls};http://127.0.0.1:{port}" : urls);
+        builder.AddFlopsMetrics();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Orleans", LogLevel.Error);
+        return builder;
+    }
+
+    private static async Task<int> RunAsync(WebApplicationBuilder builder, string verb, string urls, CancellationToken cancellationToken)
+    {
+        ApiKeys keys;
+        try
+        {
+            keys = ApiKeys.Parse(Environment.GetEnvironmentVariable("FLOPS_API_KEYS"));
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
+        builder.AddFlopsGateway(keys);
+        await using var app = builder.Build();
+        app.MapFlopsGateway();
+        app.MapFlopsMetrics();
+        await app.StartAsync(cancellationToken);
+        await Console.Out.WriteLineAsync($"flops {verb}: listening on {urls}");
+        if (keys.GeneratedKey is { } generated)
+        {
+            await Console.Out.WriteLineAsync($"flops {verb}: no FLOPS_API_KEYS set; generated API key (shown once): {generated}");
+        }
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await app.StopAsync(CancellationToken.None);
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,59 @@
+using FLOps.Abstractions.Projects;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FLOps.Gateway;
+
+/// <summary>Wires the HTTP API into a web application whose services already hold an Orleans client or silo.</summary>
+public static class GatewayApp
+{
+    public static WebApplicationBuilder AddFlopsGateway(this WebApplicationBuilder builder, ApiKeys keys)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton(keys);
+        builder.Services.AddSingleton<RequireApiKey>();
+        builder.Services.AddSingleton<ModelScorers>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(o => GatewayJson.Configure(o.SerializerOptions));
+        builder.Services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = 64L << 20);
+        return builder;
+    }
+
+    public static WebApplication MapFlopsGateway(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusOf });
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).WithTags("Health");
+        app.MapGet("/readyz", Ready).WithTags("Health");
+        app.MapProjectsApi();
+        app.MapDevicesApi();
+        return app;
+    }
+
+    private static async Task<IResult> Ready(IGrainFactory grains)
+    {
+        try
+        {
+            var silos = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(TimeSpan.FromSeconds(5));
+            return Results.Ok(new { status = "ready", silos = silos.Count });
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready", detail: $"the cluster does not answer: {e.Message}");
+        }
+    }
+
+    /// <summary>Refusals that surface as exceptions still get their 4xx, never a 500.</summary>
+    private static int StatusOf(Exception exception) => exception switch
+    {
+        Microsoft.AspNetCore.Http.BadHttpRequestException bad => bad.StatusCode,
+        InvalidProjectSpecException => StatusCodes.Status400BadRequest,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+}

@@ -1,0 +1,223 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Threading.Channels;
+using FLOps.Abstractions.Projects;
+using FLOps.Inference;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace FLOps.Gateway;
+
+public static class ProjectsApi
+{
+    public static RouteGroupBuilder MapProjectsApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/projects").WithTags("Projects").AddEndpointFilter<RequireApiKey>();
+        group.MapPost("/", Submit).WithName("SubmitProject").Produces<ProjectView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        group.MapGet("/", List).WithName("ListProjects").Produces<IReadOnlyList<ProjectView>>();
+        group.MapGet("/{id}", Get).WithName("GetProject").Produces<ProjectView>().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{id}/cancel", Cancel).WithName("CancelProject").Produces<ProjectView>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id}/model", Model).WithName("DownloadModel").Produces(StatusCodes.Status200OK, contentType: "application/octet-stream").ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{id}/predict", Predict).WithName("Predict").Produces<PredictResponse>().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapGet("/{id}/events", Events).WithName("ProjectEvents").Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        return group;
+    }
+
+    private static async Task<IResult> Submit(HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var (spec, refusal) = await RequestBodies.ReadJsonAsync<ProjectSpec>(context.Request, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString() is { Length: > 0 and <= 200 } key ? key : null;
+        var tenant = grains.GetGrain<ITenantGrain>(RequireApiKey.TenantOf(context));
+        var claim = await tenant.Claim(idempotencyKey);
+        var project = grains.GetGrain<IProjectGrain>(claim.ProjectId);
+        ProjectSnapshot snapshot;
+        if (claim.IsNew)
+        {
+            try
+            {
+                snapshot = await project.Submit(spec!);
+            }
+            catch (InvalidProjectSpecException e)
+            {
+                await tenant.Release(claim.ProjectId);
+                return Problems.Invalid(e.Errors.GroupBy(x => x.Field).ToDictionary(g => g.Key, g => g.Select(x => x.Message).ToArray()));
+            }
+        }
+        else
+        {
+            snapshot = await project.GetSnapshot();
+        }
+
+        return Results.Created($"/api/v1/projects/{claim.ProjectId}", ProjectView.Of(snapshot));
+    }
+
+    private static async Task<IResult> List(HttpContext context, IGrainFactory grains)
+    {
+        var ids = await grains.GetGrain<ITenantGrain>(RequireApiKey.TenantOf(context)).Projects();
+        var snapshots = await Task.WhenAll(ids.Select(id => grains.GetGrain<IProjectGrain>(id).GetSnapshot()));
+        return Results.Ok(snapshots.Select(ProjectView.Of).ToList());
+    }
+
+    private static async Task<IResult> Get(string id, HttpContext context, IGrainFactory grains) =>
+        await Owned(id, context, grains) is { } project ? Results.Ok(ProjectView.Of(await project.GetSnapshot())) : NotFound(id);
+
+    private static async Task<IResult> Cancel(string id, HttpContext context, IGrainFactory grains) =>
+        await Owned(id, context, grains) is { } project
+            ? Results.Accepted($"/api/v1/projects/{id}", ProjectView.Of(await project.Cancel("cancelled through the API")))
+            : NotFound(id);
+
+    private static async Task<IResult> Model(string id, HttpContext context, IGrainFactory grains)
+    {
+        if (await Owned(id, context, grains) is not { } project)
+        {
+            return NotFound(id);
+        }
+
+        var onnx = await project.ExportOnnx();
+        return onnx is null
+            ? Problems.Conflict($"project '{id}' has no model yet: wait for its first round")
+            : Results.File(onnx, "application/octet-stream", "model.onnx");
+    }
+
+    private static async Task<IResult> Predict(string id, HttpContext context, IGrainFactory grains, ModelScorers scorers, CancellationToken cancellationToken)
+    {
+        if (await Owned(id, context, grains) is not { } project)
+        {
+            return NotFound(id);
+        }
+
+        var (request, refusal) = await RequestBodies.ReadJsonAsync<PredictRequest>(context.Request, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var snapshot = await project.GetSnapshot();
+        if (snapshot.Model.IsNone || snapshot.Rounds.Count == 0 || snapshot.Spec is null)
+        {
+            return Problems.Conflict($"project '{id}' has no model yet: wait for its first round");
+        }
+
+        var inputs = snapshot.Spec.Model.Inputs ?? 0;
+        if (request!.Features is null || request.Features.Length != inputs)
+        {
+            return Problems.Unprocessable($"features must hold {inputs} numbers (got {request.Features?.Length ?? 0})");
+        }
+
+        var scorer = await scorers.For(snapshot, project);
+        var prediction = scorer.Predict(request.Features);
+        return Results.Ok(new PredictResponse(prediction.Label, prediction.Scores));
+    }
+
+    /// <summary>Server-sent events: one <c>progress</c> event per change, until the project ends.</summary>
+    private static async Task Events(string id, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        if (await Owned(id, context, grains) is not { } project)
+        {
+            await NotFound(id).ExecuteAsync(context);
+            return;
+        }
+
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        var updates = Channel.CreateUnbounded<ProjectSnapshot>();
+        var observer = new ChannelObserver(updates.Writer);
+        var reference = grains.CreateObjectReference<IProjectObserver>(observer);
+        try
+        {
+            await project.Subscribe(reference);
+            var last = await project.GetSnapshot();
+            await Send(context, last, cancellationToken);
+            while (!last.State.IsTerminal())
+            {
+                // Observers are best effort (a silo may die): ask directly when nothing came for a while.
+                using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                quiet.CancelAfter(TimeSpan.FromSeconds(5));
+                ProjectSnapshot next;
+                try
+                {
+                    next = await updates.Reader.ReadAsync(quiet.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    await project.Subscribe(reference);
+                    next = await project.GetSnapshot();
+                }
+
+                if (next.Rounds.Count != last.Rounds.Count || next.State != last.State || next.CurrentRound != last.CurrentRound)
+                {
+                    await Send(context, next, cancellationToken);
+                }
+
+                last = next;
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await project.Unsubscribe(reference);
+            grains.DeleteObjectReference<IProjectObserver>(reference);
+            GC.KeepAlive(observer);
+        }
+    }
+
+    private static async Task Send(HttpContext context, ProjectSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        await context.Response.WriteAsync($"event: progress\ndata: {JsonSerializer.Serialize(ProjectView.Of(snapshot), GatewayJson.Options)}\n\n", cancellationToken);
+        await context.Response.Body.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>The project if the caller's tenant owns it; another tenant's project is as good as absent.</summary>
+    private static async Task<IProjectGrain?> Owned(string id, HttpContext context, IGrainFactory grains) =>
+        await grains.GetGrain<ITenantGrain>(RequireApiKey.TenantOf(context)).Owns(id) ? grains.GetGrain<IProjectGrain>(id) : null;
+
+    private static IResult NotFound(string id) => Problems.NotFound($"no project '{id}'");
+
+    private sealed class ChannelObserver(ChannelWriter<ProjectSnapshot> writer) : IProjectObserver
+    {
+        public void OnProgress(ProjectSnapshot snapshot) => writer.TryWrite(snapshot);
+    }
+}
+
+public sealed record PredictRequest(float[]? Features);
+
+public sealed record PredictResponse(int Label, float[] Scores);
+
+/// <summary>One ML.NET scorer per project, for its current model version.</summary>
+public sealed class ModelScorers : IDisposable
+{
+    private readonly ConcurrentDictionary<string, (string Hash, OnnxModelScorer Scorer)> _byProject = new(StringComparer.Ordinal);
+
+    public async Task<OnnxModelScorer> For(ProjectSnapshot snapshot, IProjectGrain project)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(project);
+        if (_byProject.TryGetValue(snapshot.Id, out var cached) && cached.Hash == snapshot.Model.Hash)
+        {
+            return cached.Scorer;
+        }
+
+        var onnx = await project.ExportOnnx() ?? throw new InvalidOperationException("the model disappeared");
+        var scorer = new OnnxModelScorer(onnx, snapshot.Spec!.Model.Inputs!.Value, snapshot.Spec.Model.Classes!.Value);
+
+        // A replaced scorer is not disposed here: a request may still be scoring with it.
+        _byProject[snapshot.Id] = (snapshot.Model.Hash, scorer);
+        return scorer;
+    }
+
+    public void Dispose()
+    {
+        foreach (var (_, scorer) in _byProject.Values)
+        {
+            scorer.Dispose();
+        }
+    }
+}
