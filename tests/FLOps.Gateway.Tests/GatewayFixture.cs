@@ -1,0 +1,95 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FLOps.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FLOps.Gateway.Tests;
+
+/// <summary>The gateway exactly as <c>flops serve</c> wires it, on an in-memory test server with an embedded silo.</summary>
+public sealed class GatewayFixture : IAsyncLifetime
+{
+    public const string KeyA = "key-of-tenant-a";
+    public const string KeyB = "key-of-tenant-b";
+
+    private WebApplication? _app;
+
+    public HttpClient Anonymous { get; private set; } = null!;
+
+    public HttpClient TenantA { get; private set; } = null!;
+
+    public HttpClient TenantB { get; private set; } = null!;
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.UseOrleans(silo => silo.UseFlopsEmbedded(EmbeddedSilo.FreeTcpPort(), EmbeddedSilo.FreeTcpPort()));
+        builder.AddFlopsGateway(ApiKeys.Parse($"a:{KeyA},b:{KeyB}"));
+        builder.AddFlopsMetrics();
+        _app = builder.Build();
+        _app.MapFlopsGateway();
+        _app.MapFlopsMetrics();
+        await _app.StartAsync();
+        Anonymous = _app.GetTestClient();
+        TenantA = Client(KeyA);
+        TenantB = Client(KeyB);
+    }
+
+    public HttpClient Client(string key)
+    {
+        var client = _app!.GetTestClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    public static object Spec(int rounds = 2, int devices = 3, double latencySeconds = 0) => new
+    {
+        name = "gateway-test",
+        dataTag = "mnist",
+        model = new { kind = "softmax" },
+        training = new { mode = "classic", rounds, cycles = 1, localEpochs = 1, batchSize = 16, learningRate = 0.5, minFitClients = 2, minAvailableClients = 2, fractionFit = 1.0, roundTimeoutSeconds = 60 },
+        strategy = new { name = "fedavg" },
+        simulation = new { devices, partition = "iid", seed = 1, latencySeconds },
+    };
+
+    public static async Task<JsonElement> Body(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    public async Task<JsonElement> WaitForState(HttpClient client, string id, params string[] states)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (true)
+        {
+            var project = await client.GetFromJsonAsync<JsonElement>($"/api/v1/projects/{id}", limit.Token);
+            if (states.Contains(project.GetProperty("state").GetString()))
+            {
+                return project;
+            }
+
+            await Task.Delay(100, limit.Token);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class GatewayCollection : ICollectionFixture<GatewayFixture>
+{
+    public const string Name = "Gateway";
+}

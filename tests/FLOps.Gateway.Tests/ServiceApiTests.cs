@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Http.Json;
+
+namespace FLOps.Gateway.Tests;
+
+[Collection(GatewayCollection.Name)]
+public sealed class ServiceApiTests(GatewayFixture gateway)
+{
+    [Fact]
+    public async Task Health_and_readiness_answer_without_a_key()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Anonymous.GetAsync("/healthz")).StatusCode);
+        var ready = await gateway.Anonymous.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal(1, (await GatewayFixture.Body(ready)).GetProperty("silos").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_openapi_document_lists_every_endpoint()
+    {
+        var document = await GatewayFixture.Body(await gateway.Anonymous.GetAsync("/openapi/v1.json"));
+        var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToHashSet();
+
+        Assert.Superset(
+            new HashSet<string>
+            {
+                "/api/v1/projects", "/api/v1/projects/{id}", "/api/v1/projects/{id}/cancel", "/api/v1/projects/{id}/model",
+                "/api/v1/projects/{id}/predict", "/api/v1/projects/{id}/events", "/api/v1/devices", "/healthz", "/readyz",
+            },
+            paths);
+    }
+
+    [Fact]
+    public async Task Metrics_are_exposed_for_prometheus()
+    {
+        var metrics = await gateway.Anonymous.GetStringAsync("/metrics");
+
+        Assert.Contains("# TYPE", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_device_registers_and_gets_an_id_and_a_secret_token()
+    {
+        var response = await gateway.TenantA.PostAsJsonAsync("/api/v1/devices", new { name = "phone-1", dataTags = new[] { "mnist" }, cluster = "edge-a", sampleCount = 800 });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await GatewayFixture.Body(response);
+        Assert.StartsWith("d-", body.GetProperty("id").GetString(), StringComparison.Ordinal);
+        Assert.True(body.GetProperty("token").GetString()!.Length >= 32);
+    }
+
+    [Fact]
+    public async Task An_invalid_device_registration_is_400_per_field()
+    {
+        var response = await gateway.TenantA.PostAsJsonAsync("/api/v1/devices", new { name = "", dataTags = Array.Empty<string>(), sampleCount = 0 });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await GatewayFixture.Body(response)).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("name", out _));
+        Assert.True(errors.TryGetProperty("dataTags", out _));
+        Assert.True(errors.TryGetProperty("sampleCount", out _));
+    }
+}
