@@ -3,6 +3,7 @@ using FLOps.Cli;
 using FLOps.Cli.Bench;
 using FLOps.Cli.Cluster;
 using FLOps.Cli.Demo;
+using FLOps.Cli.Learner;
 using FLOps.Cli.Serve;
 
 var root = new RootCommand("flops: federated learning orchestrated by Orleans grains (after FLOps).")
@@ -11,6 +12,7 @@ var root = new RootCommand("flops: federated learning orchestrated by Orleans gr
     SiloCommand.Create(),
     ServeCommand.CreateServe(),
     ServeCommand.CreateGateway(),
+    LearnerCommand.Create(),
     BenchCommand.Create(),
 };
 return await CommandLineRunner.RunAsync(root, args);

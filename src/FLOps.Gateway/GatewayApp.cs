@@ -33,6 +33,7 @@ public static class GatewayApp
         app.MapGet("/readyz", Ready).WithTags("Health");
         app.MapProjectsApi();
         app.MapDevicesApi();
+        app.MapDeviceTasksApi();
         return app;
     }
 

@@ -1,5 +1,6 @@
 using FLOps.Abstractions.Models;
 using FLOps.Abstractions.Projects;
+using FLOps.Abstractions.Rounds;
 using Orleans.Concurrency;
 
 namespace FLOps.Abstractions.Devices;
@@ -31,6 +32,18 @@ public interface IDeviceGrain : IGrainWithStringKey
     /// <summary>Accepts a task and returns at once; the update is sent to the round grain when trained.</summary>
     [Alias("AssignTask")]
     Task AssignTask(TrainingTask task);
+
+    /// <summary>A registered device's pending task, for its learner agent to fetch; <c>null</c> when there is none.</summary>
+    [Alias("NextTask")]
+    Task<TrainingTask?> NextTask();
+
+    /// <summary>The global model of the device's pending task (and only that one).</summary>
+    [Alias("GetTaskModel")]
+    Task<Immutable<float[]>> GetTaskModel(string modelHash);
+
+    /// <summary>The learner agent's update for the pending task, passed on to the round; the task is then done.</summary>
+    [Alias("SubmitTrainedUpdate")]
+    Task<UpdateReceipt> SubmitTrainedUpdate(DeviceUpdate update);
 }
 
 /// <summary>Who a device is and what data it holds.</summary>

@@ -16,6 +16,9 @@ public sealed class DeviceGrainState
 
     /// <summary>SHA-256 (hex) of a registered device's token; null for simulated devices.</summary>
     [Id(1)] public string? TokenHash { get; set; }
+
+    /// <summary>A registered device's task waiting for its learner agent; kept across restarts.</summary>
+    [Id(2)] public TrainingTask? PendingTask { get; set; }
 }
 
 /// <summary>
@@ -71,25 +74,54 @@ public sealed class DeviceGrain(
     public Task<bool> Authenticate(string token) => Task.FromResult(
         state.State.TokenHash is { } expected && DeviceTokens.Matches(token, expected));
 
-    public Task AssignTask(TrainingTask task)
+    public async Task AssignTask(TrainingTask task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        if (state.State.Profile?.Shard is null)
+        var profile = state.State.Profile ?? throw new InvalidOperationException($"Device '{Id}' is not registered.");
+        if (profile.Shard is null)
         {
-            throw new InvalidOperationException($"Device '{Id}' holds no local data in this silo; it trains through the learner agent.");
+            // A real device: its learner agent fetches the task through the gateway.
+            state.State.PendingTask = task;
+            await state.WriteStateAsync();
+            return;
         }
 
         // A resumed round hands its task out again; the device already working on it goes on.
         if (_taskInFlight == task.RoundKey)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         // The caller only hands the task out; training and the upload run after this turn, so a
         // round's fan-out never waits for training.
         _taskInFlight = task.RoundKey;
         _ = TrainAndReport(task);
-        return Task.CompletedTask;
+    }
+
+    public Task<TrainingTask?> NextTask() => Task.FromResult(state.State.PendingTask);
+
+    public async Task<Immutable<float[]>> GetTaskModel(string modelHash)
+    {
+        if (state.State.PendingTask?.GlobalModel is not { } model || model.Hash != modelHash)
+        {
+            throw new InvalidOperationException($"Model '{modelHash}' is not the model of device '{Id}''s pending task.");
+        }
+
+        return new Immutable<float[]>(await models.GetAsync(model));
+    }
+
+    public async Task<UpdateReceipt> SubmitTrainedUpdate(DeviceUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        if (state.State.PendingTask is not { } task || task.Round != update.Round)
+        {
+            return UpdateReceipt.Refuse($"device '{Id}' has no pending task for round {update.Round}");
+        }
+
+        var receipt = await GrainFactory.GetGrain<IRoundGrain>(task.RoundKey).SubmitUpdate(update with { DeviceId = Id });
+        state.State.PendingTask = null;
+        await state.WriteStateAsync();
+        return receipt;
     }
 
     private async Task TrainAndReport(TrainingTask task)
