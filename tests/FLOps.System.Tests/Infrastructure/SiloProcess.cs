@@ -5,18 +5,20 @@ using System.Text;
 
 namespace FLOps.System.Tests.Infrastructure;
 
-/// <summary>One <c>flops silo</c> in its own process, as an operator would start it.</summary>
+/// <summary>One <c>flops</c> command in its own process (a silo, a server, a learner), as an operator would start it.</summary>
 public sealed class SiloProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _log = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string _readyPrefix;
 
-    private SiloProcess(Process process, int siloPort, int gatewayPort)
+    private SiloProcess(Process process, int siloPort, int gatewayPort, string readyPrefix)
     {
         _process = process;
         SiloPort = siloPort;
         GatewayPort = gatewayPort;
+        _readyPrefix = readyPrefix;
     }
 
     public int SiloPort { get; }
@@ -36,27 +38,39 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<SiloProcess> StartAsync(string connectionString, string clusterId, double projectTickSeconds = 2)
+    public static Task<SiloProcess> StartAsync(string connectionString, string clusterId, double projectTickSeconds = 2)
     {
         var siloPort = FreePort();
         var gatewayPort = FreePort();
+        return StartAsync(
+            ["silo", "--postgres", connectionString, "--silo-port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString(),
+             "--cluster-id", clusterId, "--service-id", clusterId, "--project-tick", projectTickSeconds.ToString(global::System.Globalization.CultureInfo.InvariantCulture)],
+            "flops silo ready",
+            siloPort,
+            gatewayPort);
+    }
+
+    /// <summary>Starts <c>flops ARGS</c> and waits until it prints a line starting with <paramref name="readyPrefix"/>.</summary>
+    public static async Task<SiloProcess> StartAsync(string[] args, string readyPrefix, int siloPort = 0, int gatewayPort = 0, IReadOnlyDictionary<string, string>? environment = null)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[]
-        {
-            Path.Combine(AppContext.BaseDirectory, "flops.dll"), "silo", "--postgres", connectionString,
-            "--silo-port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString(),
-            "--cluster-id", clusterId, "--service-id", clusterId, "--project-tick", projectTickSeconds.ToString(global::System.Globalization.CultureInfo.InvariantCulture),
-        })
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "flops.dll"));
+        foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
         }
 
-        var silo = new SiloProcess(new Process { StartInfo = start, EnableRaisingEvents = true }, siloPort, gatewayPort);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        var silo = new SiloProcess(new Process { StartInfo = start, EnableRaisingEvents = true }, siloPort, gatewayPort, readyPrefix);
         silo._process.OutputDataReceived += (_, e) => silo.Record(e.Data);
         silo._process.ErrorDataReceived += (_, e) => silo.Record(e.Data);
         silo._process.Exited += (_, _) => silo._ready.TrySetException(new InvalidOperationException("the silo exited before it was ready:\n" + silo.Log));
@@ -96,13 +110,13 @@ public sealed class SiloProcess : IAsyncDisposable
             _log.AppendLine(line);
         }
 
-        if (line.StartsWith("flops silo ready", StringComparison.Ordinal))
+        if (line.StartsWith(_readyPrefix, StringComparison.Ordinal))
         {
             _ready.TrySetResult();
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
