@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using System.Threading.Channels;
 using FLOps.Abstractions.Projects;
+using FLOps.Client;
 using FLOps.Inference;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -33,36 +33,19 @@ public static class ProjectsApi
         }
 
         var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString() is { Length: > 0 and <= 200 } key ? key : null;
-        var tenant = grains.GetGrain<ITenantGrain>(RequireApiKey.TenantOf(context));
-        var claim = await tenant.Claim(idempotencyKey);
-        var project = grains.GetGrain<IProjectGrain>(claim.ProjectId);
-        ProjectSnapshot snapshot;
-        if (claim.IsNew)
+        try
         {
-            try
-            {
-                snapshot = await project.Submit(spec!);
-            }
-            catch (InvalidProjectSpecException e)
-            {
-                await tenant.Release(claim.ProjectId);
-                return Problems.Invalid(e.Errors.GroupBy(x => x.Field).ToDictionary(g => g.Key, g => g.Select(x => x.Message).ToArray()));
-            }
+            var snapshot = await ClientFor(context, grains).SubmitAsync(spec!, idempotencyKey);
+            return Results.Created($"/api/v1/projects/{snapshot.Id}", ProjectView.Of(snapshot));
         }
-        else
+        catch (InvalidProjectSpecException e)
         {
-            snapshot = await project.GetSnapshot();
+            return Problems.Invalid(e.Errors.GroupBy(x => x.Field).ToDictionary(g => g.Key, g => g.Select(x => x.Message).ToArray()));
         }
-
-        return Results.Created($"/api/v1/projects/{claim.ProjectId}", ProjectView.Of(snapshot));
     }
 
-    private static async Task<IResult> List(HttpContext context, IGrainFactory grains)
-    {
-        var ids = await grains.GetGrain<ITenantGrain>(RequireApiKey.TenantOf(context)).Projects();
-        var snapshots = await Task.WhenAll(ids.Select(id => grains.GetGrain<IProjectGrain>(id).GetSnapshot()));
-        return Results.Ok(snapshots.Select(ProjectView.Of).ToList());
-    }
+    private static async Task<IResult> List(HttpContext context, IGrainFactory grains) =>
+        Results.Ok((await ClientFor(context, grains).ListAsync()).Select(ProjectView.Of).ToList());
 
     private static async Task<IResult> Get(string id, HttpContext context, IGrainFactory grains) =>
         await Owned(id, context, grains) is { } project ? Results.Ok(ProjectView.Of(await project.GetSnapshot())) : NotFound(id);
@@ -118,7 +101,7 @@ public static class ProjectsApi
     /// <summary>Server-sent events: one <c>progress</c> event per change, until the project ends.</summary>
     private static async Task Events(string id, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
     {
-        if (await Owned(id, context, grains) is not { } project)
+        if (await Owned(id, context, grains) is null)
         {
             await NotFound(id).ExecuteAsync(context);
             return;
@@ -126,46 +109,15 @@ public static class ProjectsApi
 
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
-        var updates = Channel.CreateUnbounded<ProjectSnapshot>();
-        var observer = new ChannelObserver(updates.Writer);
-        var reference = grains.CreateObjectReference<IProjectObserver>(observer);
         try
         {
-            await project.Subscribe(reference);
-            var last = await project.GetSnapshot();
-            await Send(context, last, cancellationToken);
-            while (!last.State.IsTerminal())
+            await foreach (var snapshot in ClientFor(context, grains).WatchAsync(id, cancellationToken))
             {
-                // Observers are best effort (a silo may die): ask directly when nothing came for a while.
-                using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                quiet.CancelAfter(TimeSpan.FromSeconds(5));
-                ProjectSnapshot next;
-                try
-                {
-                    next = await updates.Reader.ReadAsync(quiet.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    await project.Subscribe(reference);
-                    next = await project.GetSnapshot();
-                }
-
-                if (next.Rounds.Count != last.Rounds.Count || next.State != last.State || next.CurrentRound != last.CurrentRound)
-                {
-                    await Send(context, next, cancellationToken);
-                }
-
-                last = next;
+                await Send(context, snapshot, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-        }
-        finally
-        {
-            await project.Unsubscribe(reference);
-            grains.DeleteObjectReference<IProjectObserver>(reference);
-            GC.KeepAlive(observer);
         }
     }
 
@@ -181,10 +133,7 @@ public static class ProjectsApi
 
     private static IResult NotFound(string id) => Problems.NotFound($"no project '{id}'");
 
-    private sealed class ChannelObserver(ChannelWriter<ProjectSnapshot> writer) : IProjectObserver
-    {
-        public void OnProgress(ProjectSnapshot snapshot) => writer.TryWrite(snapshot);
-    }
+    private static FlopsClient ClientFor(HttpContext context, IGrainFactory grains) => new(grains, RequireApiKey.TenantOf(context));
 }
 
 public sealed record PredictRequest(float[]? Features);

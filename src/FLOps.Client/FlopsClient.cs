@@ -1,0 +1,117 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using FLOps.Abstractions.Projects;
+
+namespace FLOps.Client;
+
+/// <summary>
+/// FLOps from .NET code, over an Orleans client (or a co-hosted silo's grain factory). Projects
+/// belong to <paramref name="tenant"/>, as those submitted through the gateway belong to its API
+/// key's tenant. Invalid specs throw <see cref="InvalidProjectSpecException"/> listing every problem.
+/// </summary>
+public sealed class FlopsClient(IGrainFactory grains, string tenant = FlopsClient.DefaultTenant)
+{
+    public const string DefaultTenant = "default";
+
+    private static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(5);
+
+    /// <summary>Submits a project; with an idempotency key a retry returns the project the first call created.</summary>
+    public async Task<ProjectSnapshot> SubmitAsync(ProjectSpec spec, string? idempotencyKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var owner = grains.GetGrain<ITenantGrain>(tenant);
+        var claim = await owner.Claim(idempotencyKey);
+        var project = grains.GetGrain<IProjectGrain>(claim.ProjectId);
+        if (!claim.IsNew)
+        {
+            return await project.GetSnapshot();
+        }
+
+        try
+        {
+            return await project.Submit(spec);
+        }
+        catch (InvalidProjectSpecException)
+        {
+            await owner.Release(claim.ProjectId);
+            throw;
+        }
+    }
+
+    /// <summary>The tenant's project, or <c>null</c> if it has none by that id.</summary>
+    public async Task<ProjectSnapshot?> GetAsync(string projectId) =>
+        await Owned(projectId) is { } project ? await project.GetSnapshot() : null;
+
+    public async Task<IReadOnlyList<ProjectSnapshot>> ListAsync()
+    {
+        var ids = await grains.GetGrain<ITenantGrain>(tenant).Projects();
+        return await Task.WhenAll(ids.Select(id => grains.GetGrain<IProjectGrain>(id).GetSnapshot()));
+    }
+
+    public async Task<ProjectSnapshot> CancelAsync(string projectId, string reason = "cancelled by the client") =>
+        await (await Require(projectId)).Cancel(reason);
+
+    /// <summary>The current global model as ONNX; throws <see cref="InvalidOperationException"/> before the first round completed.</summary>
+    public async Task<byte[]> DownloadModelAsync(string projectId) =>
+        await (await Require(projectId)).ExportOnnx() ?? throw new InvalidOperationException($"project '{projectId}' has no model yet");
+
+    /// <summary>
+    /// The project's snapshots as they change (a round recorded, a new state), ending with the
+    /// final one. Notifications are best effort, so a quiet project is also asked directly.
+    /// </summary>
+    public async IAsyncEnumerable<ProjectSnapshot> WatchAsync(string projectId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var project = await Require(projectId);
+        var updates = Channel.CreateUnbounded<ProjectSnapshot>();
+        var observer = new ChannelObserver(updates.Writer);
+        var reference = grains.CreateObjectReference<IProjectObserver>(observer);
+        try
+        {
+            await project.Subscribe(reference);
+            var last = await project.GetSnapshot();
+            yield return last;
+            while (!last.State.IsTerminal())
+            {
+                var next = await NextAsync(project, reference, updates.Reader, cancellationToken);
+                if (next.Rounds.Count != last.Rounds.Count || next.State != last.State || next.CurrentRound != last.CurrentRound)
+                {
+                    yield return next;
+                }
+
+                last = next;
+            }
+        }
+        finally
+        {
+            await project.Unsubscribe(reference);
+            grains.DeleteObjectReference<IProjectObserver>(reference);
+            GC.KeepAlive(observer);
+        }
+    }
+
+    private static async Task<ProjectSnapshot> NextAsync(IProjectGrain project, IProjectObserver reference, ChannelReader<ProjectSnapshot> updates, CancellationToken cancellationToken)
+    {
+        using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        quiet.CancelAfter(QuietPeriod);
+        try
+        {
+            return await updates.ReadAsync(quiet.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await project.Subscribe(reference);
+            return await project.GetSnapshot();
+        }
+    }
+
+    private async Task<IProjectGrain?> Owned(string projectId) =>
+        await grains.GetGrain<ITenantGrain>(tenant).Owns(projectId) ? grains.GetGrain<IProjectGrain>(projectId) : null;
+
+    private async Task<IProjectGrain> Require(string projectId) =>
+        await Owned(projectId) ?? throw new KeyNotFoundException($"no project '{projectId}'");
+
+    private sealed class ChannelObserver(ChannelWriter<ProjectSnapshot> writer) : IProjectObserver
+    {
+        public void OnProgress(ProjectSnapshot snapshot) => writer.TryWrite(snapshot);
+    }
+}
