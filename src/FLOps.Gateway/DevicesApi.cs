@@ -37,6 +37,7 @@ public static class DevicesApi
             DataTags = [.. request.DataTags!],
             Cluster = string.IsNullOrWhiteSpace(request.Cluster) ? "default" : request.Cluster,
             SampleCount = request.SampleCount,
+            Capabilities = request.Capabilities,
         };
         await grains.GetGrain<IDeviceGrain>(id).Register(profile, DeviceTokens.Hash(token));
         await Task.WhenAll(profile.DataTags.Select(tag => grains.GetGrain<IDeviceDirectoryGrain>(tag).Add(id)));
@@ -44,7 +45,7 @@ public static class DevicesApi
     }
 }
 
-public sealed record DeviceRegistrationRequest(string? Name, string[]? DataTags, string? Cluster, int SampleCount)
+public sealed record DeviceRegistrationRequest(string? Name, string[]? DataTags, string? Cluster, int SampleCount, DeviceCapabilities? Capabilities = null)
 {
     public Dictionary<string, string[]> Validate()
     {
@@ -62,6 +63,11 @@ public sealed record DeviceRegistrationRequest(string? Name, string[]? DataTags,
         if (Cluster is { Length: > 100 })
         {
             errors["cluster"] = ["must be at most 100 characters"];
+        }
+
+        if (Capabilities is { } c && (c.Cores < 1 || c.MemoryBytes < 0 || c.Platform is null || c.Platform.Length > 200))
+        {
+            errors["capabilities"] = ["cores must be positive, memoryBytes not negative, platform at most 200 characters"];
         }
 
         if (SampleCount < 1)

@@ -76,7 +76,19 @@ public sealed class LearnerAgent(HttpClient http, LearnerOptions options, Datase
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(options.Gateway, "/api/v1/devices"))
         {
-            Content = JsonContent.Create(new { name = options.Name, dataTags = options.DataTags, cluster = options.Cluster, sampleCount = data.Count }),
+            Content = JsonContent.Create(new
+            {
+                name = options.Name,
+                dataTags = options.DataTags,
+                cluster = options.Cluster,
+                sampleCount = data.Count,
+                capabilities = new
+                {
+                    cores = Environment.ProcessorCount,
+                    memoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
+                    platform = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier,
+                },
+            }),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.ApiKey);
         using var response = await http.SendAsync(request, cancellationToken);

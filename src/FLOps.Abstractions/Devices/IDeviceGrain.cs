@@ -61,7 +61,16 @@ public sealed record DeviceProfile
 
     /// <summary>For a simulated device: which shard of the bundled data it holds.</summary>
     [Id(4)] public SimulatedShard? Shard { get; init; }
+
+    /// <summary>What a real device reported about itself at registration.</summary>
+    [Id(5)] public DeviceCapabilities? Capabilities { get; init; }
 }
+
+[GenerateSerializer, Immutable, Alias("flops.DeviceCapabilities")]
+public sealed record DeviceCapabilities(
+    [property: Id(0)] int Cores,
+    [property: Id(1)] long MemoryBytes,
+    [property: Id(2)] string Platform);
 
 /// <summary>Shard <see cref="Index"/> of <see cref="Count"/> under the partition scheme and seed.</summary>
 [GenerateSerializer, Immutable, Alias("flops.SimulatedShard")]

@@ -118,6 +118,18 @@ public sealed class DeviceGrain(
             return UpdateReceipt.Refuse($"device '{Id}' has no pending task for round {update.Round}");
         }
 
+        // A malformed upload does not use up the task: the agent may send a correct one.
+        var parameters = update.Parameters.Value;
+        if (parameters is null || parameters.Length != task.GlobalModel.ParameterCount)
+        {
+            return UpdateReceipt.Refuse($"expected {task.GlobalModel.ParameterCount} parameters, got {parameters?.Length ?? 0}");
+        }
+
+        if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(parameters))
+        {
+            return UpdateReceipt.Refuse("parameters contain NaN or infinity");
+        }
+
         var receipt = await GrainFactory.GetGrain<IRoundGrain>(task.RoundKey).SubmitUpdate(update with { DeviceId = Id });
         state.State.PendingTask = null;
         await state.WriteStateAsync();
