@@ -105,6 +105,35 @@ public sealed class RobustRoundTests(FlopsClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_retry_selects_afresh_and_can_complete_the_round_its_first_attempt_failed()
+    {
+        // Two of three devices per round, both needed; device 1 always crashes. The first seed
+        // whose first attempt picks device 1 shows a retry that leaves it out and completes.
+        for (var seed = 1; seed <= 20; seed++)
+        {
+            var projectId = Specs.NewId(FlopsClusterFixture.FaultyProjectPrefix);
+            var spec = Specs.Simulated(devices: 3, rounds: 1, minFit: 2, seed: seed);
+            spec = spec with { Training = spec.Training with { FractionFit = 0.6, OnRoundFailure = "retry", MaxRoundRetries = 10 } };
+
+            var ended = await ProjectWatcher.RunToEnd(Grains, projectId, spec);
+
+            Assert.True(ended.State == ProjectState.Completed, ended.Reason);
+            if (ended.FailedAttempts.Count == 0)
+            {
+                continue;
+            }
+
+            var round = Assert.Single(ended.Rounds);
+            Assert.Equal(ended.FailedAttempts.Count, round.Attempt);
+            Assert.Equal([$"{projectId}/sim-0000", $"{projectId}/sim-0002"], round.ParticipantIds);
+            Assert.All(ended.FailedAttempts, a => Assert.Contains("simulated device crash", a.Reason));
+            return;
+        }
+
+        Assert.Fail("no seed in 1..20 had a failed first attempt");
+    }
+
+    [Fact]
     public async Task The_default_policy_fails_the_project_at_the_first_failed_round()
     {
         var ended = await ProjectWatcher.RunToEnd(Grains, Specs.NewId(FlopsClusterFixture.FaultyProjectPrefix), Specs.Simulated(devices: 2, rounds: 1, minFit: 2));
