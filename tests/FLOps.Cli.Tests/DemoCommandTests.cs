@@ -14,7 +14,14 @@ public sealed class DemoCommandTests
     [InlineData("--strategy", "fedmagic", "--strategy")]
     [InlineData("--mode", "hierarchical", "--mode")]
     [InlineData("--edge-clusters", "2", "--edge-clusters")]
-    [InlineData("--byzantine", "1", "--byzantine")]
+    [InlineData("--byzantine", "11", "--byzantine")]
+    [InlineData("--byzantine", "-1", "--byzantine")]
+    [InlineData("--attack", "zap", "--attack")]
+    [InlineData("--strategy-param", "f=two", "--strategy-param")]
+    [InlineData("--strategy-param", "mu=-1", "--strategy-param")]
+    [InlineData("--max-update-norm", "0", "--max-update-norm")]
+    [InlineData("--dp-clipping-norm", "-1", "--dp-clipping-norm")]
+    [InlineData("--on-round-failure", "panic", "--on-round-failure")]
     [InlineData("--devices", "ten", "--devices")]
     public async Task Bad_input_exits_with_code_2_and_one_line_naming_the_option(string option, string value, string named)
     {
@@ -24,6 +31,22 @@ public sealed class DemoCommandTests
         var reason = Assert.Single(run.ErrorLines);
         Assert.Contains(named, reason);
         Assert.DoesNotContain("   at ", run.StandardError);
+    }
+
+    [Fact]
+    public async Task Byzantine_devices_and_strategy_parameters_reach_the_project()
+    {
+        var output = Directory.CreateTempSubdirectory("flops-demo-").FullName;
+
+        var run = await FlopsProcess.RunAsync(
+            "demo", "--devices", "10", "--rounds", "3", "--byzantine", "2", "--attack", "noise", "--strategy", "krum", "--strategy-param", "f=2", "--json", "--out", output);
+
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        using var json = JsonDocument.Parse(run.OutputLines[^1]);
+        Assert.Equal("krum", json.RootElement.GetProperty("strategy").GetString());
+        Assert.InRange(json.RootElement.GetProperty("accuracy").GetDouble(), 0.8, 1.0);
+        using var rounds = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "rounds.json")));
+        Assert.Equal(10, rounds.RootElement.GetProperty("history")[0].GetProperty("participants").GetInt32());
     }
 
     [Fact]

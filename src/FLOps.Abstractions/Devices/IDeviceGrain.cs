@@ -107,6 +107,12 @@ public sealed record TrainingTask
 
     /// <summary>Simulation only: the slowest simulated device waits this long before uploading.</summary>
     [Id(10)] public double SimulatedLatencySeconds { get; init; }
+
+    /// <summary>Simulation only: simulated devices with a shard index below this send poisoned updates.</summary>
+    [Id(11)] public int ByzantineDevices { get; init; }
+
+    /// <summary>Simulation only: <c>flip</c> or <c>noise</c> (see <see cref="Projects.SimulationSpec.ByzantineAttack"/>).</summary>
+    [Id(12)] public string? ByzantineAttack { get; init; }
 }
 
 /// <summary>

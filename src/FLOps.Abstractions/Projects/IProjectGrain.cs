@@ -62,6 +62,9 @@ public sealed record RoundOutcome
     [Id(2)] public RoundSummary? Summary { get; init; }
 
     [Id(3)] public string? FailureReason { get; init; }
+
+    /// <summary>Which attempt at the round number ended (0 unless retried).</summary>
+    [Id(4)] public int Attempt { get; init; }
 }
 
 /// <summary>A spec that cannot run, with every problem found (field path and reason).</summary>

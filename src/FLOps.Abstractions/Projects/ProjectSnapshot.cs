@@ -43,10 +43,47 @@ public sealed record RoundSummary
 
     /// <summary>How often the round was resumed from its journal on a new activation (after a silo died).</summary>
     [Id(12)] public int Resumptions { get; init; }
+
+    /// <summary>Updates refused before the round closed (too late for an earlier attempt, twice, not selected, malformed).</summary>
+    [Id(13)] public int RefusedUpdates { get; init; }
+
+    /// <summary>Updates that failed validation (shape, NaN or infinity, norm bound), by device, with the reason.</summary>
+    [Id(14)] public IReadOnlyList<DeviceFailure> Rejections { get; init; } = [];
+
+    /// <summary>Differential privacy: the clipping bound used this round; <c>null</c> without privacy.</summary>
+    [Id(15)] public double? ClippingNorm { get; init; }
+
+    /// <summary>Differential privacy: the noise multiplier used this round; <c>null</c> without privacy.</summary>
+    [Id(16)] public double? NoiseMultiplier { get; init; }
+
+    /// <summary>What a server optimiser carries into the next round; <c>null</c> for stateless strategies.</summary>
+    [Id(17)] public StrategyStateRef? StrategyState { get; init; }
+
+    /// <summary>0 for the first attempt at this round number, then 1, 2, … for retries.</summary>
+    [Id(18)] public int Attempt { get; init; }
+
+    /// <summary>Reasons of the first refused updates (at most 20).</summary>
+    [Id(19)] public IReadOnlyList<string> RefusalReasons { get; init; } = [];
 }
 
 [GenerateSerializer, Immutable, Alias("flops.DeviceFailure")]
 public sealed record DeviceFailure([property: Id(0)] string DeviceId, [property: Id(1)] string Reason);
+
+/// <summary>
+/// A strategy's state between rounds: each vector (momentum, moments) is a model-store version,
+/// the scalars travel as they are.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("flops.StrategyStateRef")]
+public sealed record StrategyStateRef
+{
+    [Id(0)] public IReadOnlyDictionary<string, ModelRef> Vectors { get; init; } = new Dictionary<string, ModelRef>();
+
+    [Id(1)] public IReadOnlyDictionary<string, double> Scalars { get; init; } = new Dictionary<string, double>();
+}
+
+/// <summary>An attempt at a round that failed and was retried (or ended the project).</summary>
+[GenerateSerializer, Immutable, Alias("flops.RoundAttemptFailure")]
+public sealed record RoundAttemptFailure([property: Id(0)] int Round, [property: Id(1)] int Attempt, [property: Id(2)] string Reason);
 
 /// <summary>A project as its owner sees it.</summary>
 [GenerateSerializer, Immutable, Alias("flops.ProjectSnapshot")]
@@ -79,4 +116,7 @@ public sealed record ProjectSnapshot
 
     /// <summary>Update bytes received by cloud-side aggregation, summed over the rounds.</summary>
     [Id(11)] public long BytesToCloud { get; init; }
+
+    /// <summary>Round attempts that failed (each retried under <c>onRoundFailure: retry</c>, the last one possibly ending the project).</summary>
+    [Id(12)] public IReadOnlyList<RoundAttemptFailure> FailedAttempts { get; init; } = [];
 }

@@ -20,6 +20,33 @@ public sealed record ProjectSpec
 
     /// <summary>When set, the service creates simulated devices holding shards of the bundled data.</summary>
     [Id(5)] public SimulationSpec? Simulation { get; init; }
+
+    /// <summary>Checks every update must pass before it is aggregated.</summary>
+    [Id(6)] public ValidationSpec? Validation { get; init; }
+
+    /// <summary>Server-side differential privacy: fixed clipping of each update plus Gaussian noise.</summary>
+    [Id(7)] public PrivacySpec? Privacy { get; init; }
+}
+
+[GenerateSerializer, Immutable, Alias("flops.ValidationSpec")]
+public sealed record ValidationSpec
+{
+    /// <summary>Updates whose change to the global model, ‖update − global‖₂, exceeds this are rejected; <c>null</c> for no bound.</summary>
+    [Id(0)] public double? MaxUpdateNorm { get; init; }
+}
+
+/// <summary>As Flower's <c>DifferentialPrivacyServerSideFixedClipping</c>.</summary>
+[GenerateSerializer, Immutable, Alias("flops.PrivacySpec")]
+public sealed record PrivacySpec
+{
+    /// <summary>Each update's change to the global model is scaled down to at most this L2 norm.</summary>
+    [Id(0)] public double ClippingNorm { get; init; }
+
+    /// <summary>The aggregate gets Gaussian noise of standard deviation noiseMultiplier·clippingNorm/n per coordinate.</summary>
+    [Id(1)] public double NoiseMultiplier { get; init; }
+
+    /// <summary>Seeds the noise (with the round); defaults to the round's seed.</summary>
+    [Id(2)] public int? Seed { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("flops.ModelSpec")]
@@ -66,6 +93,16 @@ public sealed record TrainingSpec
 
     /// <summary>How long a round waits for devices and their updates.</summary>
     [Id(9)] public int RoundTimeoutSeconds { get; init; } = 120;
+
+    /// <summary>
+    /// What a round without its quorum at the deadline does: <c>fail</c> (the project fails) or
+    /// <c>retry</c> (the same round number runs again with a fresh selection, up to
+    /// <see cref="MaxRoundRetries"/> times).
+    /// </summary>
+    [Id(10)] public string OnRoundFailure { get; init; } = "fail";
+
+    /// <summary>Retries of one round number under <c>onRoundFailure: retry</c>.</summary>
+    [Id(11)] public int MaxRoundRetries { get; init; } = 2;
 }
 
 [GenerateSerializer, Immutable, Alias("flops.StrategySpec")]
@@ -92,4 +129,13 @@ public sealed record SimulationSpec
     /// before it uploads, so updates arrive spread over a round as they do from real devices.
     /// </summary>
     [Id(3)] public double LatencySeconds { get; init; }
+
+    /// <summary>The first this many simulated devices (by index) send poisoned updates.</summary>
+    [Id(4)] public int ByzantineDevices { get; init; }
+
+    /// <summary>
+    /// <c>flip</c>: global − 10·(local − global), the update's change scaled by −10; <c>noise</c>:
+    /// global plus Gaussian noise of standard deviation 1 per parameter.
+    /// </summary>
+    [Id(5)] public string ByzantineAttack { get; init; } = "flip";
 }

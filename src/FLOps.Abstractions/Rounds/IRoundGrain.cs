@@ -28,8 +28,17 @@ public interface IRoundGrain : IGrainWithStringKey
     [Alias("Abort")]
     Task Abort(string reason);
 
-    public static string KeyFor(string projectId, int round) => $"{projectId}/{round}";
+    /// <summary>How many updates the round refused, including those that came after it closed, and the first reasons.</summary>
+    [Alias("GetRefusals")]
+    Task<RoundRefusals> GetRefusals();
+
+    /// <summary>The grain of a round number's first attempt is <c>{projectId}/{round}</c>, of a retry <c>{projectId}/{round}.{attempt}</c>.</summary>
+    public static string KeyFor(string projectId, int round, int attempt = 0) =>
+        attempt == 0 ? $"{projectId}/{round}" : $"{projectId}/{round}.{attempt}";
 }
+
+[GenerateSerializer, Immutable, Alias("flops.RoundRefusals")]
+public sealed record RoundRefusals([property: Id(0)] int Count, [property: Id(1)] int AfterClose, [property: Id(2)] IReadOnlyList<string> Reasons);
 
 /// <summary>Everything a round needs from its project.</summary>
 [GenerateSerializer, Immutable, Alias("flops.RoundPlan")]
@@ -48,6 +57,12 @@ public sealed record RoundPlan
 
     /// <summary>Seeds participant selection and local shuffling.</summary>
     [Id(5)] public int Seed { get; init; }
+
+    /// <summary>The strategy's state after the previous round; <c>null</c> in round 1 or for stateless strategies.</summary>
+    [Id(6)] public StrategyStateRef? StrategyState { get; init; }
+
+    /// <summary>0 for the first attempt at this round number; retries count up.</summary>
+    [Id(7)] public int Attempt { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("flops.UpdateReceipt")]

@@ -21,7 +21,13 @@ public static class DemoCommand
         var strategy = new Option<string>("--strategy") { Description = "Aggregation strategy", DefaultValueFactory = _ => "fedavg" };
         var mode = new Option<string>("--mode") { Description = "classic or hierarchical", DefaultValueFactory = _ => "classic" };
         var edgeClusters = new Option<int>("--edge-clusters") { Description = "Edge clusters for hierarchical mode", DefaultValueFactory = _ => 0 };
-        var byzantine = new Option<int>("--byzantine") { Description = "Simulated devices that send poisoned updates", DefaultValueFactory = _ => 0 };
+        var byzantine = new Option<int>("--byzantine") { Description = "Simulated devices (the first K) that send poisoned updates", DefaultValueFactory = _ => 0 };
+        var attack = new Option<string>("--attack") { Description = "What byzantine devices send: flip (update change scaled by -10) or noise (global + N(0,1) per parameter)", DefaultValueFactory = _ => "flip" };
+        var strategyParams = new Option<string[]>("--strategy-param") { Description = "A strategy parameter as key=value (repeat for several), e.g. --strategy-param f=2", AllowMultipleArgumentsPerToken = false };
+        var maxUpdateNorm = new Option<double?>("--max-update-norm") { Description = "Reject updates whose change to the global model has a larger L2 norm" };
+        var clippingNorm = new Option<double?>("--dp-clipping-norm") { Description = "Differential privacy: clip each update's change to this L2 norm (server side)" };
+        var noiseMultiplier = new Option<double>("--dp-noise-multiplier") { Description = "Differential privacy: Gaussian noise stdev = multiplier * clipping norm / updates", DefaultValueFactory = _ => 0 };
+        var onRoundFailure = new Option<string>("--on-round-failure") { Description = "fail or retry when a round misses its quorum", DefaultValueFactory = _ => "fail" };
         var output = new Option<string?>("--out") { Description = "Folder for model.onnx and the per-round metrics (default: ./flops-out/<project>)" };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object on the last line of stdout" };
         var siloPort = new Option<int>("--silo-port") { Description = "Port of the embedded silo (default: a free one)" };
@@ -31,7 +37,7 @@ public static class DemoCommand
         var command = new Command("demo", "Run one federated training on simulated devices over the bundled MNIST, in this process")
         {
             devices, rounds, model, partition, seed, localEpochs, batchSize, learningRate, minFit, fractionFit, timeout,
-            strategy, mode, edgeClusters, byzantine, output, json, siloPort, gatewayPort, metricsPort,
+            strategy, strategyParams, mode, edgeClusters, byzantine, attack, maxUpdateNorm, clippingNorm, noiseMultiplier, onRoundFailure, output, json, siloPort, gatewayPort, metricsPort,
         };
         var cluster = new ClusterOptions();
         foreach (var option in cluster.All)
@@ -43,7 +49,6 @@ public static class DemoCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             NotYetSupported(parse.GetValue(edgeClusters) != 0, "--edge-clusters");
-            NotYetSupported(parse.GetValue(byzantine) != 0, "--byzantine");
             NotYetSupported(parse.GetValue(metricsPort) is not null, "--metrics-port");
             var settings = new DemoSettings
             {
@@ -59,6 +64,13 @@ public static class DemoCommand
                 FractionFit = parse.GetValue(fractionFit),
                 RoundTimeoutSeconds = parse.GetValue(timeout),
                 Strategy = parse.GetValue(strategy)!,
+                StrategyParameters = ParseStrategyParameters(parse.GetValue(strategyParams) ?? []),
+                ByzantineDevices = parse.GetValue(byzantine),
+                Attack = parse.GetValue(attack)!,
+                MaxUpdateNorm = parse.GetValue(maxUpdateNorm),
+                ClippingNorm = parse.GetValue(clippingNorm),
+                NoiseMultiplier = parse.GetValue(noiseMultiplier),
+                OnRoundFailure = parse.GetValue(onRoundFailure)!,
                 Mode = parse.GetValue(mode)!,
                 OutputDirectory = parse.GetValue(output) ?? "",
                 Json = parse.GetValue(json),
@@ -73,6 +85,30 @@ public static class DemoCommand
             return await DemoRunner.RunAsync(settings, Console.Out, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>Repeated <c>--strategy-param key=value</c> as the spec's parameters; <see langword="null"/> when none.</summary>
+    public static IReadOnlyDictionary<string, double>? ParseStrategyParameters(IReadOnlyList<string> pairs)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        if (pairs.Count == 0)
+        {
+            return null;
+        }
+
+        var parameters = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in pairs)
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || !double.TryParse(pair.AsSpan(equals + 1), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            {
+                throw new UsageException($"--strategy-param: expected key=number, got '{pair}'");
+            }
+
+            parameters[pair[..equals].Trim()] = value;
+        }
+
+        return parameters;
     }
 
     private static void NotYetSupported(bool used, string option)

@@ -32,6 +32,12 @@ public static class DemoRunner
         ["training.mode"] = "--mode",
         ["model.kind"] = "--model",
         ["strategy"] = "--strategy",
+        ["simulation.byzantineDevices"] = "--byzantine",
+        ["simulation.byzantineAttack"] = "--attack",
+        ["validation.maxUpdateNorm"] = "--max-update-norm",
+        ["privacy.clippingNorm"] = "--dp-clipping-norm",
+        ["privacy.noiseMultiplier"] = "--dp-noise-multiplier",
+        ["training.onRoundFailure"] = "--on-round-failure",
     };
 
     public static ProjectSpec SpecFor(DemoSettings settings)
@@ -54,9 +60,21 @@ public static class DemoRunner
                 MinAvailableClients = minFit,
                 FractionFit = settings.FractionFit,
                 RoundTimeoutSeconds = settings.RoundTimeoutSeconds,
+                OnRoundFailure = settings.OnRoundFailure,
             },
-            Strategy = new StrategySpec { Name = settings.Strategy },
-            Simulation = new SimulationSpec { Devices = settings.Devices, Partition = settings.Partition, Seed = settings.Seed },
+            Strategy = new StrategySpec { Name = settings.Strategy, Parameters = settings.StrategyParameters },
+            Simulation = new SimulationSpec
+            {
+                Devices = settings.Devices,
+                Partition = settings.Partition,
+                Seed = settings.Seed,
+                ByzantineDevices = settings.ByzantineDevices,
+                ByzantineAttack = settings.Attack,
+            },
+            Validation = settings.MaxUpdateNorm is { } bound ? new ValidationSpec { MaxUpdateNorm = bound } : null,
+            Privacy = settings.ClippingNorm is not null || settings.NoiseMultiplier != 0
+                ? new PrivacySpec { ClippingNorm = settings.ClippingNorm ?? 0, NoiseMultiplier = settings.NoiseMultiplier }
+                : null,
         };
     }
 
@@ -68,6 +86,11 @@ public static class DemoRunner
         {
             var error = errors[0];
             var option = OptionOfField.GetValueOrDefault(error.Field, error.Field);
+            if (error.Field == "strategy" && spec.Strategy.Parameters is not null && FLOps.Learning.Aggregation.StrategyCatalog.Names.Contains(spec.Strategy.Name.Trim().ToLowerInvariant()))
+            {
+                option = "--strategy-param";
+            }
+
             throw new UsageException($"{option}: {error.Message}");
         }
     }
@@ -238,10 +261,10 @@ public static class DemoRunner
 
     private static async Task WriteMetricsAsync(string directory, DemoResult result)
     {
-        var csv = new StringBuilder("round,participants,selected,accuracy,loss,training_loss,seconds,update_bytes\n");
+        var csv = new StringBuilder("round,participants,selected,accuracy,loss,training_loss,seconds,update_bytes,refused,rejected\n");
         foreach (var r in result.History!)
         {
-            csv.Append(CultureInfo.InvariantCulture, $"{r.Round},{r.Participants},{r.Selected},{r.Accuracy:R},{r.Loss:R},{r.TrainingLoss:R},{r.Seconds:R},{r.UpdateBytes}\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{r.Round},{r.Participants},{r.Selected},{r.Accuracy:R},{r.Loss:R},{r.TrainingLoss:R},{r.Seconds:R},{r.UpdateBytes},{r.RefusedUpdates},{r.Rejections.Count}\n");
         }
 
         await File.WriteAllTextAsync(Path.Combine(directory, "rounds.csv"), csv.ToString());

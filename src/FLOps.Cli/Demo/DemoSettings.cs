@@ -29,6 +29,21 @@ public sealed record DemoSettings
 
     public string Strategy { get; init; } = "fedavg";
 
+    /// <summary>From repeated <c>--strategy-param key=value</c>.</summary>
+    public IReadOnlyDictionary<string, double>? StrategyParameters { get; init; }
+
+    public int ByzantineDevices { get; init; }
+
+    public string Attack { get; init; } = "flip";
+
+    public double? MaxUpdateNorm { get; init; }
+
+    public double? ClippingNorm { get; init; }
+
+    public double NoiseMultiplier { get; init; }
+
+    public string OnRoundFailure { get; init; } = "fail";
+
     public string Mode { get; init; } = "classic";
 
     public string OutputDirectory { get; init; } = "";

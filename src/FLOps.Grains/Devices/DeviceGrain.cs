@@ -3,6 +3,7 @@ using FLOps.Abstractions.Rounds;
 using FLOps.Grains.Projects;
 using FLOps.Grains.Services;
 using FLOps.Learning.Data;
+using FLOps.Learning.Robustness;
 using FLOps.Learning.Training;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
@@ -174,6 +175,12 @@ public sealed class DeviceGrain(
             task.LocalEpochs, task.BatchSize, (float)task.LearningRate, StableHash.Combine(task.Seed, deviceSeed), (float)task.ProximalMu);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var report = await compute.TrainAsync(Id, ProjectSpecValidator.ArchitectureOf(task.Model), parameters, _shard, options, CancellationToken.None);
+        if (task.ByzantineDevices > 0 && task.ByzantineAttack is { } attack && state.State.Profile.Shard is { } poisoner && poisoner.Index < task.ByzantineDevices)
+        {
+            // A simulated byzantine device: trained honestly, then poisoned the way the project asked.
+            ByzantineAttack.Poison(attack, parameters, global, StableHash.Combine(options.Seed, 0x6B7));
+        }
+
         if (task.SimulatedLatencySeconds > 0 && state.State.Profile.Shard is { } shard)
         {
             await Task.Delay(TimeSpan.FromSeconds(task.SimulatedLatencySeconds * (shard.Index + 1) / shard.Count), time);

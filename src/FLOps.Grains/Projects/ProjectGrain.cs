@@ -72,7 +72,7 @@ public sealed class ProjectGrain(
         }
 
         await Finish(ProjectState.Cancelled, string.IsNullOrWhiteSpace(reason) ? "cancelled by the user" : reason);
-        await RoundGrain(S.CurrentRound).Abort("project cancelled");
+        await RoundGrain(S.CurrentRound, S.CurrentAttempt).Abort("project cancelled");
         return Snapshot();
     }
 
@@ -102,19 +102,34 @@ public sealed class ProjectGrain(
     public async Task OnRoundEnded(RoundOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        if (S.State != ProjectState.Running || outcome.Round != S.CurrentRound)
+        if (S.State != ProjectState.Running || outcome.Round != S.CurrentRound || outcome.Attempt != S.CurrentAttempt)
         {
-            logger.LogDebug("Project {ProjectId} ignores the end of round {Round} (state {State}, current round {Current})", Id, outcome.Round, S.State, S.CurrentRound);
+            logger.LogDebug("Project {ProjectId} ignores the end of round {Round} attempt {Attempt} (state {State}, current round {Current} attempt {CurrentAttempt})", Id, outcome.Round, outcome.Attempt, S.State, S.CurrentRound, S.CurrentAttempt);
             return;
         }
 
         if (!outcome.Succeeded || outcome.Summary is null)
         {
-            await Finish(ProjectState.Failed, $"round {outcome.Round}: {outcome.FailureReason ?? "failed"}");
+            var reason = outcome.FailureReason ?? "failed";
+            S.FailedAttempts.Add(new RoundAttemptFailure(outcome.Round, outcome.Attempt, reason));
+            var training = S.Spec!.Training;
+            if (string.Equals(training.OnRoundFailure, ProjectSpecValidator.RetryPolicy, StringComparison.OrdinalIgnoreCase) && S.CurrentAttempt < training.MaxRoundRetries)
+            {
+                S.CurrentAttempt++;
+                await state.WriteStateAsync();
+                logger.LogWarning("Project {ProjectId}: round {Round} failed ({Reason}); retry {Attempt} of {MaxRetries}", Id, outcome.Round, reason, S.CurrentAttempt, training.MaxRoundRetries);
+                Notify();
+                await StartCurrentRound();
+                return;
+            }
+
+            var attempts = S.CurrentAttempt > 0 ? $" (after {S.CurrentAttempt + 1} attempts)" : "";
+            await Finish(ProjectState.Failed, $"round {outcome.Round}{attempts}: {reason}");
             return;
         }
 
         S.Rounds.Add(outcome.Summary);
+        S.StrategyState = outcome.Summary.StrategyState;
         S.Model = outcome.Summary.Model;
         S.BytesToCloud += outcome.Summary.UpdateBytes;
         if (outcome.Round >= S.Spec!.Training.Rounds)
@@ -124,6 +139,7 @@ public sealed class ProjectGrain(
         }
 
         S.CurrentRound++;
+        S.CurrentAttempt = 0;
         await state.WriteStateAsync();
         Notify();
         await StartCurrentRound();
@@ -160,14 +176,19 @@ public sealed class ProjectGrain(
             await state.WriteStateAsync();
         }
 
-        await RoundGrain(S.CurrentRound).Start(new RoundPlan
+        var seed = StableHash.Combine(spec.Simulation?.Seed ?? StableHash.Of(Id), S.CurrentRound);
+        await RoundGrain(S.CurrentRound, S.CurrentAttempt).Start(new RoundPlan
         {
             ProjectId = Id,
             Round = S.CurrentRound,
+            Attempt = S.CurrentAttempt,
             Spec = spec,
             AvailableDevices = available,
             GlobalModel = S.Model,
-            Seed = StableHash.Combine(spec.Simulation?.Seed ?? StableHash.Of(Id), S.CurrentRound),
+
+            // A retry selects afresh: its seed differs from the failed attempt's.
+            Seed = S.CurrentAttempt == 0 ? seed : StableHash.Combine(seed, S.CurrentAttempt),
+            StrategyState = S.StrategyState,
         });
         Notify();
     }
@@ -242,7 +263,7 @@ public sealed class ProjectGrain(
         }
     }
 
-    private IRoundGrain RoundGrain(int round) => GrainFactory.GetGrain<IRoundGrain>(IRoundGrain.KeyFor(Id, round));
+    private IRoundGrain RoundGrain(int round, int attempt) => GrainFactory.GetGrain<IRoundGrain>(IRoundGrain.KeyFor(Id, round, attempt));
 
     private ProjectSnapshot Snapshot() => new()
     {
@@ -258,5 +279,6 @@ public sealed class ProjectGrain(
         FinishedAt = S.FinishedAt,
         Model = S.Model,
         BytesToCloud = S.BytesToCloud,
+        FailedAttempts = [.. S.FailedAttempts],
     };
 }

@@ -29,4 +29,12 @@ public sealed class ProjectGrainState
 
     /// <summary>When the current round began waiting for enough available devices.</summary>
     [Id(10)] public DateTimeOffset? WaitingForDevicesSince { get; set; }
+
+    /// <summary>Which attempt at <see cref="CurrentRound"/> runs (0 unless retried).</summary>
+    [Id(11)] public int CurrentAttempt { get; set; }
+
+    [Id(12)] public List<RoundAttemptFailure> FailedAttempts { get; set; } = [];
+
+    /// <summary>The strategy's state after the last completed round, handed to the next round's plan.</summary>
+    [Id(13)] public StrategyStateRef? StrategyState { get; set; }
 }

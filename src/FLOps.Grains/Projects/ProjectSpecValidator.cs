@@ -3,6 +3,7 @@ using FLOps.Learning.Aggregation;
 using FLOps.Learning.Data;
 using FLOps.Learning.Models;
 using FLOps.Learning.Partitioning;
+using FLOps.Learning.Robustness;
 
 namespace FLOps.Grains.Projects;
 
@@ -15,7 +16,12 @@ public static class ProjectSpecValidator
     public const int MaxRounds = 10_000;
     public const int MaxSimulatedDevices = 100_000;
 
+    public const string FailPolicy = "fail";
+    public const string RetryPolicy = "retry";
+    public const int MaxRoundRetriesLimit = 100;
+
     private static readonly string[] ModelKinds = ["softmax", "mlp"];
+    private static readonly string[] FailurePolicies = [FailPolicy, RetryPolicy];
 
     public static IReadOnlyList<SpecError> Validate(ProjectSpec? spec)
     {
@@ -69,6 +75,19 @@ public static class ProjectSpecValidator
             Require(training.MinAvailableClients >= training.MinFitClients, "training.minAvailableClients", $"must be at least minFitClients ({training.MinFitClients}) (got {training.MinAvailableClients})");
             Require(double.IsFinite(training.FractionFit) && training.FractionFit > 0 && training.FractionFit <= 1, "training.fractionFit", $"must be in (0, 1] (got {training.FractionFit})");
             Require(training.RoundTimeoutSeconds is >= 1 and <= 86_400, "training.roundTimeoutSeconds", $"must be between 1 and 86400 (got {training.RoundTimeoutSeconds})");
+            Require(FailurePolicies.Contains(training.OnRoundFailure, StringComparer.OrdinalIgnoreCase), "training.onRoundFailure", $"must be fail or retry (got '{training.OnRoundFailure}')");
+            Require(training.MaxRoundRetries is >= 0 and <= MaxRoundRetriesLimit, "training.maxRoundRetries", $"must be between 0 and {MaxRoundRetriesLimit} (got {training.MaxRoundRetries})");
+        }
+
+        if (spec.Validation?.MaxUpdateNorm is { } maxNorm)
+        {
+            Require(double.IsFinite(maxNorm) && maxNorm > 0, "validation.maxUpdateNorm", $"must be a positive number (got {maxNorm})");
+        }
+
+        if (spec.Privacy is { } privacy)
+        {
+            Require(double.IsFinite(privacy.ClippingNorm) && privacy.ClippingNorm > 0, "privacy.clippingNorm", $"must be a positive number (got {privacy.ClippingNorm})");
+            Require(double.IsFinite(privacy.NoiseMultiplier) && privacy.NoiseMultiplier is >= 0 and <= 1000, "privacy.noiseMultiplier", $"must be between 0 and 1000 (got {privacy.NoiseMultiplier})");
         }
 
         if (spec.Strategy is null)
@@ -92,6 +111,8 @@ public static class ProjectSpecValidator
             Require(simulation.Devices is >= 1 and <= MaxSimulatedDevices, "simulation.devices", $"must be between 1 and {MaxSimulatedDevices} (got {simulation.Devices})");
             Require(double.IsFinite(simulation.LatencySeconds) && simulation.LatencySeconds is >= 0 and <= 3600, "simulation.latencySeconds", $"must be between 0 and 3600 (got {simulation.LatencySeconds})");
             Require(IsBundled(spec.DataTag), "dataTag", $"simulation needs bundled data; '{spec.DataTag}' is not (use mnist)");
+            Require(simulation.ByzantineDevices >= 0 && simulation.ByzantineDevices <= simulation.Devices, "simulation.byzantineDevices", $"must be between 0 and the {simulation.Devices} simulated devices (got {simulation.ByzantineDevices})");
+            Require(ByzantineAttack.IsKnown(simulation.ByzantineAttack), "simulation.byzantineAttack", $"must be one of {string.Join(", ", ByzantineAttack.Names)} (got '{simulation.ByzantineAttack}')");
             try
             {
                 PartitionScheme.Parse(simulation.Partition);
@@ -141,8 +162,9 @@ public static class ProjectSpecValidator
                 Classes = spec.Model.Classes ?? Mnist.ClassCount,
                 HiddenUnits = mlp ? spec.Model.HiddenUnits ?? ModelArchitecture.DefaultHiddenCount : null,
             },
-            Training = spec.Training with { Mode = spec.Training.Mode.ToLowerInvariant() },
+            Training = spec.Training with { Mode = spec.Training.Mode.ToLowerInvariant(), OnRoundFailure = spec.Training.OnRoundFailure.ToLowerInvariant() },
             Strategy = spec.Strategy with { Name = spec.Strategy.Name.ToLowerInvariant() },
+            Simulation = spec.Simulation is { } simulation ? simulation with { ByzantineAttack = simulation.ByzantineAttack.ToLowerInvariant() } : null,
         };
     }
 

@@ -1,10 +1,12 @@
 using System.Numerics.Tensors;
 using FLOps.Abstractions.Devices;
+using FLOps.Abstractions.Models;
 using FLOps.Abstractions.Projects;
 using FLOps.Abstractions.Rounds;
 using FLOps.Grains.Projects;
 using FLOps.Grains.Services;
 using FLOps.Learning.Aggregation;
+using FLOps.Learning.Privacy;
 using Microsoft.Extensions.Logging;
 
 namespace FLOps.Grains.Rounds;
@@ -26,8 +28,14 @@ public sealed class RoundGrain(
     TimeProvider time,
     ILogger<RoundGrain> logger) : Grain, IRoundGrain
 {
+    /// <summary>How many refusal reasons a round keeps (the count goes on).</summary>
+    public const int MaxRecordedRefusals = 20;
+
     private readonly Dictionary<string, JournaledUpdate> _accepted = new(StringComparer.Ordinal);
+    private IAggregationStrategy? _strategy;
     private IAggregationRound? _aggregation;
+    private float[] _global = [];
+    private ServerSideFixedClipping? _privacy;
     private int _parameterCount;
     private IGrainTimer? _deadlineTimer;
     private IGrainTimer? _closeTimer;
@@ -44,7 +52,7 @@ public sealed class RoundGrain(
         }
 
         await BeginAggregation(S.Plan!);
-        foreach (var update in await journal.ReadAsync(S.Plan!.ProjectId, S.Plan.Round, cancellationToken))
+        foreach (var update in await journal.ReadAsync(JournalKey(S.Plan!), S.Plan!.Round, cancellationToken))
         {
             Accept(update);
         }
@@ -102,11 +110,21 @@ public sealed class RoundGrain(
     public async Task<UpdateReceipt> SubmitUpdate(DeviceUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
-        var refusal = Check(update);
+        var (refusal, rejected) = Check(update);
+        if (rejected)
+        {
+            // A malformed or out-of-bound update: the device is left out of the round, with the reason.
+            S.Rejections.Add(new DeviceFailure(update.DeviceId, refusal!));
+            await state.WriteStateAsync();
+            logger.LogWarning("Round {RoundKey} rejected the update of {DeviceId}: {Reason}", Key, update.DeviceId, refusal);
+            CloseIfEveryoneReported();
+            return UpdateReceipt.Refuse(refusal!);
+        }
+
         if (refusal is null)
         {
             var entry = new JournaledUpdate(update.DeviceId, update.Parameters.Value, update.SampleCount, update.TrainingLoss);
-            if (await journal.TryRecordAsync(S.Plan!.ProjectId, S.Plan.Round, entry))
+            if (await journal.TryRecordAsync(JournalKey(S.Plan!), S.Plan!.Round, entry))
             {
                 Accept(entry);
                 CloseIfEveryoneReported();
@@ -117,6 +135,17 @@ public sealed class RoundGrain(
         }
 
         S.Refused++;
+        if (S.Status is RoundStatus.Closed or RoundStatus.Failed or RoundStatus.Aborted)
+        {
+            S.RefusedAfterClose++;
+        }
+
+        if (S.RefusalReasons.Count < MaxRecordedRefusals)
+        {
+            S.RefusalReasons.Add($"{update.DeviceId}: {refusal}");
+        }
+
+        await state.WriteStateAsync();
         logger.LogInformation("Round {RoundKey} refused an update from {DeviceId}: {Reason}", Key, update.DeviceId, refusal);
         return UpdateReceipt.Refuse(refusal);
     }
@@ -134,6 +163,8 @@ public sealed class RoundGrain(
         CloseIfEveryoneReported();
     }
 
+    public Task<RoundRefusals> GetRefusals() => Task.FromResult(new RoundRefusals(S.Refused, S.RefusedAfterClose, [.. S.RefusalReasons]));
+
     public async Task Abort(string reason)
     {
         if (S.Status is RoundStatus.Open or RoundStatus.NotStarted)
@@ -148,15 +179,57 @@ public sealed class RoundGrain(
     private async Task BeginAggregation(RoundPlan plan)
     {
         var global = await models.GetAsync(plan.GlobalModel);
+        _global = global;
         _parameterCount = global.Length;
-        _aggregation = StrategyCatalog.Create(plan.Spec.Strategy.Name, plan.Spec.Strategy.Parameters).BeginRound(global, plan.Round);
+        _privacy = plan.Spec.Privacy is { } privacy ? new ServerSideFixedClipping(privacy.ClippingNorm, privacy.NoiseMultiplier) : null;
+        _strategy = StrategyCatalog.Create(plan.Spec.Strategy.Name, plan.Spec.Strategy.Parameters);
+        _strategy.ImportState(await LoadStrategyState(plan.StrategyState));
+        _aggregation = _strategy.BeginRound(global, plan.Round);
     }
 
+    /// <summary>The plan's state references resolved from the model store (the plan is grain state, so a resumed round imports the same).</summary>
+    private async Task<StrategyState?> LoadStrategyState(StrategyStateRef? reference)
+    {
+        if (reference is null)
+        {
+            return null;
+        }
+
+        var vectors = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        foreach (var (name, model) in reference.Vectors)
+        {
+            vectors[name] = await models.GetAsync(model);
+        }
+
+        return new StrategyState(vectors, new Dictionary<string, double>(reference.Scalars, StringComparer.Ordinal));
+    }
+
+    private async Task<StrategyStateRef?> StoreStrategyState(StrategyState? exported)
+    {
+        if (exported is null)
+        {
+            return null;
+        }
+
+        var vectors = new Dictionary<string, ModelRef>(StringComparer.Ordinal);
+        foreach (var (name, vector) in exported.Vectors.OrderBy(v => v.Key, StringComparer.Ordinal))
+        {
+            vectors[name] = await models.PutAsync((float[])vector.Clone());
+        }
+
+        return new StrategyStateRef { Vectors = vectors, Scalars = new Dictionary<string, double>(exported.Scalars, StringComparer.Ordinal) };
+    }
+
+    /// <summary>Under differential privacy the update is clipped here, so that a resumed round clips its journaled updates the same way.</summary>
     private void Accept(JournaledUpdate update)
     {
-        _aggregation!.Add(update.Parameters, update.SampleCount);
+        var parameters = _privacy is null ? update.Parameters : _privacy.Clip(update.Parameters, _global);
+        _aggregation!.Add(parameters, update.SampleCount);
         _accepted[update.DeviceId] = update;
     }
+
+    /// <summary>Retries journal apart from the failed attempt, whose rows a durable journal keeps.</summary>
+    private static string JournalKey(RoundPlan plan) => plan.Attempt == 0 ? plan.ProjectId : $"{plan.ProjectId}#attempt{plan.Attempt}";
 
     private void ArmDeadline()
     {
@@ -183,6 +256,8 @@ public sealed class RoundGrain(
             ProximalMu = StrategyCatalog.Create(plan.Spec.Strategy.Name, plan.Spec.Strategy.Parameters).ProximalMu,
             Seed = plan.Seed,
             SimulatedLatencySeconds = plan.Spec.Simulation?.LatencySeconds ?? 0,
+            ByzantineDevices = plan.Spec.Simulation?.ByzantineDevices ?? 0,
+            ByzantineAttack = plan.Spec.Simulation?.ByzantineAttack,
         };
 
         var refusals = await Task.WhenAll(participants.Select(async id =>
@@ -208,49 +283,71 @@ public sealed class RoundGrain(
         CloseIfEveryoneReported();
     }
 
-    private string? Check(DeviceUpdate update)
+    /// <summary>
+    /// Why an update cannot be aggregated, or <see langword="null"/>. <c>Rejected</c> marks a
+    /// validation failure of a participant's first update (shape, sample count, NaN or infinity,
+    /// norm bound): the device is then left out of the round. Other refusals change nothing.
+    /// </summary>
+    private (string? Reason, bool Rejected) Check(DeviceUpdate update)
     {
         var round = S.Plan?.Round;
         if (S.Status != RoundStatus.Open)
         {
-            return S.Status == RoundStatus.NotStarted ? "the round has not started" : $"round {round} is closed ({S.Status})";
+            return (S.Status == RoundStatus.NotStarted ? "the round has not started" : $"round {round} is closed ({S.Status})", false);
         }
 
         if (update.Round != round)
         {
-            return $"the update is for round {update.Round}, not round {round}";
+            return ($"the update is for round {update.Round}, not round {round}", false);
         }
 
         if (!S.Participants.Contains(update.DeviceId))
         {
-            return $"device '{update.DeviceId}' was not selected for round {round}";
+            return ($"device '{update.DeviceId}' was not selected for round {round}", false);
         }
 
         if (_accepted.ContainsKey(update.DeviceId))
         {
-            return $"device '{update.DeviceId}' already sent its update for round {round}";
+            return ($"device '{update.DeviceId}' already sent its update for round {round}", false);
         }
 
-        if (S.Failures.Any(f => f.DeviceId == update.DeviceId))
+        if (HasReported(update.DeviceId))
         {
-            return $"device '{update.DeviceId}' was already left out of round {round}";
+            return ($"device '{update.DeviceId}' was already left out of round {round}", false);
         }
 
         var parameters = update.Parameters.Value;
         if (parameters is null || parameters.Length != _parameterCount)
         {
-            return $"expected {_parameterCount} parameters, got {parameters?.Length ?? 0}";
+            return ($"expected {_parameterCount} parameters, got {parameters?.Length ?? 0}", true);
         }
 
         if (update.SampleCount <= 0)
         {
-            return $"sample count must be positive (got {update.SampleCount})";
+            return ($"sample count must be positive (got {update.SampleCount})", true);
         }
 
-        return TensorPrimitives.IsFiniteAll<float>(parameters) ? null : "parameters contain NaN or infinity";
+        if (!TensorPrimitives.IsFiniteAll<float>(parameters))
+        {
+            return ("parameters contain NaN or infinity", true);
+        }
+
+        if (S.Plan!.Spec.Validation?.MaxUpdateNorm is { } bound)
+        {
+            var norm = ServerSideFixedClipping.DistanceL2(parameters, _global);
+            if (norm > bound)
+            {
+                return (string.Create(System.Globalization.CultureInfo.InvariantCulture, $"update norm ‖update − global‖ = {norm:G4} exceeds maxUpdateNorm {bound:G4}"), true);
+            }
+        }
+
+        return (null, false);
     }
 
-    private bool HasReported(string deviceId) => _accepted.ContainsKey(deviceId) || S.Failures.Any(f => f.DeviceId == deviceId);
+    private bool HasReported(string deviceId) =>
+        _accepted.ContainsKey(deviceId) || S.Failures.Any(f => f.DeviceId == deviceId) || S.Rejections.Any(f => f.DeviceId == deviceId);
+
+    private int ReportedCount => _accepted.Count + S.Failures.Count + S.Rejections.Count;
 
     /// <summary>
     /// Closing runs in its own turn (a one-shot timer), so the device whose update completed the
@@ -258,7 +355,7 @@ public sealed class RoundGrain(
     /// </summary>
     private void CloseIfEveryoneReported()
     {
-        if (S.Status == RoundStatus.Open && _closeTimer is null && _accepted.Count + S.Failures.Count >= S.Participants.Count)
+        if (S.Status == RoundStatus.Open && _closeTimer is null && ReportedCount >= S.Participants.Count)
         {
             _closeTimer = this.RegisterGrainTimer(static (grain, _) => grain.Close(), this, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         }
@@ -279,11 +376,14 @@ public sealed class RoundGrain(
             S.Failures.Add(new DeviceFailure(straggler, $"no update within the {training.RoundTimeoutSeconds} s round timeout"));
         }
 
-        if (_accepted.Count < training.MinFitClients || _aggregation is null)
+        // Close runs at the deadline or once everyone reported, so the clock is at least the deadline here.
+        var decision = RoundDeadline.Decide(S.Deadline!.Value, S.Deadline.Value, _accepted.Count, ReportedCount, S.Participants.Count, training.MinFitClients);
+        if (decision != RoundDecision.CloseWithQuorum || _aggregation is null)
         {
+            var leftOut = S.Failures.Concat(S.Rejections).ToList();
             S.Status = RoundStatus.Failed;
-            S.FailureReason = $"only {_accepted.Count} of {S.Participants.Count} selected devices sent an update (minFitClients={training.MinFitClients})"
-                + (S.Failures.Count > 0 ? $"; left out: {string.Join("; ", S.Failures.Take(5).Select(f => $"{f.DeviceId}: {f.Reason}"))}" : "");
+            S.FailureReason = $"only {_accepted.Count} of {S.Participants.Count} selected devices sent a usable update (minFitClients={training.MinFitClients})"
+                + (leftOut.Count > 0 ? $"; left out: {string.Join("; ", leftOut.Take(5).Select(f => $"{f.DeviceId}: {f.Reason}"))}" : "");
         }
         else
         {
@@ -295,7 +395,7 @@ public sealed class RoundGrain(
         logger.LogInformation("Round {Round} of {ProjectId} {Status}: {Accepted} updates, accuracy {Accuracy}", plan.Round, plan.ProjectId, S.Status, _accepted.Count, S.Summary?.Accuracy);
         _aggregation = null;
         _accepted.Clear();
-        await journal.RoundClosedAsync(plan.ProjectId, plan.Round);
+        await journal.RoundClosedAsync(JournalKey(plan), plan.Round);
         await ReportOutcome();
         DeactivateOnIdle();
     }
@@ -304,15 +404,23 @@ public sealed class RoundGrain(
     {
         var plan = S.Plan!;
         var outcome = S.Status == RoundStatus.Closed
-            ? new RoundOutcome { Round = plan.Round, Succeeded = true, Summary = S.Summary }
-            : new RoundOutcome { Round = plan.Round, Succeeded = false, FailureReason = S.FailureReason };
+            ? new RoundOutcome { Round = plan.Round, Attempt = plan.Attempt, Succeeded = true, Summary = S.Summary }
+            : new RoundOutcome { Round = plan.Round, Attempt = plan.Attempt, Succeeded = false, FailureReason = S.FailureReason };
         return GrainFactory.GetGrain<IProjectGrain>(plan.ProjectId).OnRoundEnded(outcome);
     }
 
     private async Task<RoundSummary> Aggregate(RoundPlan plan)
     {
         var parameters = _aggregation!.Complete();
+        var privacy = plan.Spec.Privacy;
+        if (_privacy is not null)
+        {
+            // Flower adds the noise to the aggregated model, after the wrapped strategy's step.
+            _privacy.AddNoise(parameters, _accepted.Count, privacy!.Seed is { } seed ? StableHash.Combine(StableHash.Combine(seed, plan.Round), plan.Attempt) : StableHash.Combine(plan.Seed, 0x0D9));
+        }
+
         var model = await models.PutAsync(parameters);
+        var strategyState = await StoreStrategyState(_strategy!.ExportState());
         var evaluationSet = data.GetEvaluationSet(plan.Spec.DataTag);
         var evaluation = evaluationSet is null
             ? null
@@ -335,6 +443,13 @@ public sealed class RoundGrain(
             BaseModel = plan.GlobalModel,
             ParticipantIds = [.. _accepted.Keys.Order(StringComparer.Ordinal)],
             Resumptions = S.Resumptions,
+            RefusedUpdates = S.Refused,
+            RefusalReasons = [.. S.RefusalReasons],
+            Rejections = [.. S.Rejections],
+            ClippingNorm = privacy?.ClippingNorm,
+            NoiseMultiplier = privacy?.NoiseMultiplier,
+            StrategyState = strategyState,
+            Attempt = plan.Attempt,
         };
     }
 

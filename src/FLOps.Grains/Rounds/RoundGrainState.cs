@@ -36,4 +36,13 @@ public sealed class RoundGrainState
     [Id(9)] public int Refused { get; set; }
 
     [Id(11)] public int Resumptions { get; set; }
+
+    /// <summary>Updates that failed validation (shape, NaN or infinity, norm bound): the device and why.</summary>
+    [Id(12)] public List<DeviceFailure> Rejections { get; set; } = [];
+
+    /// <summary>Of <see cref="Refused"/>, those that came after the round closed or failed.</summary>
+    [Id(13)] public int RefusedAfterClose { get; set; }
+
+    /// <summary>The first refusal reasons (at most <see cref="RoundGrain.MaxRecordedRefusals"/>).</summary>
+    [Id(14)] public List<string> RefusalReasons { get; set; } = [];
 }
