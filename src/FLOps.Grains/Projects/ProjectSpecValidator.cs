@@ -48,7 +48,7 @@ public static class ProjectSpecValidator
             Require(model.Inputs is null or >= 1, "model.inputs", "must be positive");
             Require(model.Classes is null or >= 2, "model.classes", "must be at least 2");
             var bundled = IsBundled(spec.DataTag);
-            Require(bundled || (model.Inputs is not null && model.Classes is not null), "model", $"inputs and classes are required for data tag '{spec.DataTag}' (only mnist is bundled)");
+            Require(bundled || (model.Inputs is not null && model.Classes is not null), "model", $"inputs and classes are required for data tag '{spec.DataTag}' (only mnist and synthetic are bundled)");
         }
 
         var training = spec.Training;
@@ -91,7 +91,7 @@ public static class ProjectSpecValidator
         {
             Require(simulation.Devices is >= 1 and <= MaxSimulatedDevices, "simulation.devices", $"must be between 1 and {MaxSimulatedDevices} (got {simulation.Devices})");
             Require(double.IsFinite(simulation.LatencySeconds) && simulation.LatencySeconds is >= 0 and <= 3600, "simulation.latencySeconds", $"must be between 0 and 3600 (got {simulation.LatencySeconds})");
-            Require(IsBundled(spec.DataTag), "dataTag", $"simulation needs bundled data; '{spec.DataTag}' is not (use mnist)");
+            Require(IsBundled(spec.DataTag), "dataTag", $"simulation needs bundled data; '{spec.DataTag}' is not (use mnist or synthetic)");
             try
             {
                 PartitionScheme.Parse(simulation.Partition);
@@ -107,7 +107,7 @@ public static class ProjectSpecValidator
                 Require(simulation.Devices >= training.MinAvailableClients, "training.minAvailableClients", $"needs {training.MinAvailableClients} devices but the simulation has {simulation.Devices}");
             }
 
-            if (IsBundled(spec.DataTag))
+            if (string.Equals(spec.DataTag, Services.MnistDataCatalog.MnistTag, StringComparison.OrdinalIgnoreCase))
             {
                 var trainCount = Mnist.Load().Train.Count;
                 Require(simulation.Devices <= trainCount, "simulation.devices", $"cannot exceed the {trainCount} training samples");
@@ -137,8 +137,8 @@ public static class ProjectSpecValidator
             Model = spec.Model with
             {
                 Kind = mlp ? "mlp" : "softmax",
-                Inputs = spec.Model.Inputs ?? Mnist.FeatureCount,
-                Classes = spec.Model.Classes ?? Mnist.ClassCount,
+                Inputs = spec.Model.Inputs ?? Services.MnistDataCatalog.ShapeOf(spec.DataTag).Features,
+                Classes = spec.Model.Classes ?? Services.MnistDataCatalog.ShapeOf(spec.DataTag).Classes,
                 HiddenUnits = mlp ? spec.Model.HiddenUnits ?? ModelArchitecture.DefaultHiddenCount : null,
             },
             Training = spec.Training with { Mode = spec.Training.Mode.ToLowerInvariant() },
@@ -157,6 +157,5 @@ public static class ProjectSpecValidator
             : ModelArchitecture.Softmax(inputs, classes);
     }
 
-    private static bool IsBundled(string? dataTag) =>
-        string.Equals(dataTag, Services.MnistDataCatalog.MnistTag, StringComparison.OrdinalIgnoreCase);
+    private static bool IsBundled(string? dataTag) => Services.MnistDataCatalog.IsBundled(dataTag);
 }
