@@ -91,7 +91,7 @@ public static class ScaleBenchCommand
         ProjectSpecValidator.ThrowIfInvalid(spec);
         var calls = new GrainCallCounter();
         var training = new MeasuredTrainingService();
-        using var host = EmbeddedSilo.Build(new EmbeddedSiloOptions(), services =>
+        using var host = EmbeddedSilo.Build(new EmbeddedSiloOptions { MinimumLogLevel = Environment.GetEnvironmentVariable("FLOPS_BENCH_LOG") == "1" ? Microsoft.Extensions.Logging.LogLevel.Information : Microsoft.Extensions.Logging.LogLevel.Warning }, services =>
         {
             services.AddSingleton<IIncomingGrainCallFilter>(calls);
             services.AddSingleton<ILocalTrainingService>(training);
@@ -121,10 +121,11 @@ public static class ScaleBenchCommand
             var observer = grains.CreateObjectReference<IProjectObserver>(progress);
             await project.Subscribe(observer);
 
+            var gcBefore = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration());
             var wall = Stopwatch.StartNew();
-            var marks = new List<(double Cpu, IReadOnlyDictionary<string, long> Calls)> { (training.TrainingCpuSeconds, calls.Snapshot()) };
+            var marks = new List<(double Cpu, IReadOnlyDictionary<string, long> Calls, double ProcessCpu)> { (training.TrainingCpuSeconds, calls.Snapshot(), ProcessCpuSeconds()) };
             await project.Submit(spec);
-            var final = await Follow(project, progress, rounds, roundTimeoutSeconds, () => marks.Add((training.TrainingCpuSeconds, calls.Snapshot())), cancellationToken);
+            var final = await Follow(project, progress, rounds, roundTimeoutSeconds, () => marks.Add((training.TrainingCpuSeconds, calls.Snapshot(), ProcessCpuSeconds())), cancellationToken);
             wall.Stop();
             await project.Unsubscribe(observer);
             if (final.State != ProjectState.Completed || final.Rounds.Count != rounds)
@@ -133,7 +134,7 @@ public static class ScaleBenchCommand
                 return ExitCodes.Failure;
             }
 
-            await stdout.WriteLineAsync("round  participants  round s  training CPU s  compute s (/cores)  orchestration s  grain calls");
+            await stdout.WriteLineAsync("round  participants  round s  training CPU s  compute s (/cores)  orchestration s  grain calls  process CPU s");
             var results = new List<RoundResult>();
             for (var i = 0; i < rounds; i++)
             {
@@ -141,14 +142,16 @@ public static class ScaleBenchCommand
                 var cpu = marks[i + 1].Cpu - marks[i].Cpu;
                 var compute = cpu / cores;
                 var messages = CountRoundCalls(marks[i].Calls, marks[i + 1].Calls);
-                var result = new RoundResult(summary.Round, summary.Participants, summary.Seconds, cpu, compute, Math.Max(0, summary.Seconds - compute), messages, summary.Accuracy);
+                var result = new RoundResult(summary.Round, summary.Participants, summary.Seconds, cpu, compute, Math.Max(0, summary.Seconds - compute), messages, marks[i + 1].ProcessCpu - marks[i].ProcessCpu);
                 results.Add(result);
                 await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{result.Round,5}  {result.Participants,12:N0}  {result.Seconds,7:F3}  {result.TrainingCpuSeconds,14:F3}  {result.ComputeSeconds,18:F3}  {result.OrchestrationSeconds,15:F3}  {result.Messages,11:N0}"));
+                    $"{result.Round,5}  {result.Participants,12:N0}  {result.Seconds,7:F3}  {result.TrainingCpuSeconds,14:F3}  {result.ComputeSeconds,18:F3}  {result.OrchestrationSeconds,15:F3}  {result.Messages,11:N0}  {result.ProcessCpuSeconds,13:F2}"));
             }
 
             var byMethod = Diff(marks[0].Calls, marks[^1].Calls);
             await stdout.WriteLineAsync("grain calls over all rounds: " + string.Join(", ", byMethod.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N0}")));
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"GC during the rounds: {GC.CollectionCount(0) - gcBefore.Gen0} gen0, {GC.CollectionCount(1) - gcBefore.Gen1} gen1, {GC.CollectionCount(2) - gcBefore.Gen2} gen2, paused {(GC.GetTotalPauseDuration() - gcBefore.Pause).TotalSeconds:F2} s"));
+            await stdout.WriteLineAsync("seconds inside grain calls, summed by method: " + string.Join(", ", calls.BusySeconds().Where(p => p.Value >= 0.01).OrderByDescending(p => p.Value).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F2}"))));
             var roundSeconds = Median(results.Select(r => r.Seconds));
             var orchestrationSeconds = Median(results.Select(r => r.OrchestrationSeconds));
             await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
@@ -177,6 +180,7 @@ public static class ScaleBenchCommand
                         orchestrationSeconds = Math.Round(r.OrchestrationSeconds, 4),
                         trainingCpuSeconds = Math.Round(r.TrainingCpuSeconds, 4),
                         messages = r.Messages,
+                        processCpuSeconds = Math.Round(r.ProcessCpuSeconds, 3),
                     }),
                 };
                 await stdout.WriteLineAsync(JsonSerializer.Serialize(document, JsonOptions));
@@ -250,13 +254,19 @@ public static class ScaleBenchCommand
             .Where(p => p.Value > 0)
             .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 
+    private static double ProcessCpuSeconds()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime.TotalSeconds;
+    }
+
     private static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
         return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private sealed record RoundResult(int Round, int Participants, double Seconds, double TrainingCpuSeconds, double ComputeSeconds, double OrchestrationSeconds, long Messages, double? Accuracy);
+    private sealed record RoundResult(int Round, int Participants, double Seconds, double TrainingCpuSeconds, double ComputeSeconds, double OrchestrationSeconds, long Messages, double ProcessCpuSeconds);
 
     private sealed class ChannelObserver : IProjectObserver
     {

@@ -13,13 +13,28 @@ namespace FLOps.Cli.Bench;
 public sealed class GrainCallCounter : IIncomingGrainCallFilter
 {
     private readonly ConcurrentDictionary<string, long> _calls = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _ticks = new(StringComparer.Ordinal);
 
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        _calls.AddOrUpdate($"{context.InterfaceName}.{context.MethodName}", 1, static (_, n) => n + 1);
-        await context.Invoke();
+        var method = $"{context.InterfaceName}.{context.MethodName}";
+        _calls.AddOrUpdate(method, 1, static (_, n) => n + 1);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await context.Invoke();
+        }
+        finally
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started).Ticks;
+            _ticks.AddOrUpdate(method, elapsed, (_, n) => n + elapsed);
+        }
     }
+
+    /// <summary>Seconds from a call's arrival at its grain to its answer, summed by method (turns included, queueing before the turn not).</summary>
+    public IReadOnlyDictionary<string, double> BusySeconds() =>
+        _ticks.ToDictionary(p => p.Key, p => p.Value / (double)TimeSpan.TicksPerSecond, StringComparer.Ordinal);
 
     /// <summary>Calls so far, by <c>interface.method</c>.</summary>
     public IReadOnlyDictionary<string, long> Snapshot() => new Dictionary<string, long>(_calls, StringComparer.Ordinal);
