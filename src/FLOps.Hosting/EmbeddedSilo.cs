@@ -28,7 +28,7 @@ public static class EmbeddedSilo
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = Environment.GetEnvironmentVariable("FLOPS_BENCH_LOG") == "1" ? "HH:mm:ss.fff " : null; }).SetMinimumLevel(options.MinimumLogLevel);
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel);
         // The embedded silo is an implementation detail of one process: only its errors are news to the user.
         builder.Logging.AddFilter("Orleans", LogLevel.Error);
         builder.UseOrleans(silo => silo.UseFlopsEmbedded(

@@ -33,9 +33,10 @@ public static class ScaleBenchCommand
         var seed = new Option<int>("--seed") { Description = "Seeds the synthetic data and the model", DefaultValueFactory = _ => 42 };
         var timeout = new Option<int>("--round-timeout") { Description = "Seconds a round may take before it fails", DefaultValueFactory = _ => 600 };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object on the last line of stdout" };
+        var verbose = new Option<bool>("--verbose") { Description = "Log the grains' progress (rounds opened and closed)" };
         var command = new Command("scale", "Round time, orchestration time, grain calls and memory per device with N simulated devices in one silo")
         {
-            devices, rounds, seed, timeout, json,
+            devices, rounds, seed, timeout, json, verbose,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -58,7 +59,7 @@ public static class ScaleBenchCommand
                 throw new UsageException($"--round-timeout: must be between 1 and 86400 (got {t})");
             }
 
-            return await RunAsync(n, r, parse.GetValue(seed), t, parse.GetValue(json), Console.Out, cancellationToken);
+            return await RunAsync(n, r, parse.GetValue(seed), t, parse.GetValue(json), Console.Out, cancellationToken, parse.GetValue(verbose));
         });
         return command;
     }
@@ -84,14 +85,14 @@ public static class ScaleBenchCommand
         Simulation = new SimulationSpec { Devices = devices, Partition = "iid", Seed = seed },
     };
 
-    public static async Task<int> RunAsync(int devices, int rounds, int seed, int roundTimeoutSeconds, bool json, TextWriter stdout, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(int devices, int rounds, int seed, int roundTimeoutSeconds, bool json, TextWriter stdout, CancellationToken cancellationToken, bool verbose = false)
     {
         ArgumentNullException.ThrowIfNull(stdout);
         var spec = SpecFor(devices, rounds, seed, roundTimeoutSeconds);
         ProjectSpecValidator.ThrowIfInvalid(spec);
         var calls = new GrainCallCounter();
         var training = new MeasuredTrainingService();
-        using var host = EmbeddedSilo.Build(new EmbeddedSiloOptions { MinimumLogLevel = Environment.GetEnvironmentVariable("FLOPS_BENCH_LOG") == "1" ? Microsoft.Extensions.Logging.LogLevel.Information : Microsoft.Extensions.Logging.LogLevel.Warning }, services =>
+        using var host = EmbeddedSilo.Build(new EmbeddedSiloOptions { MinimumLogLevel = verbose ? Microsoft.Extensions.Logging.LogLevel.Information : Microsoft.Extensions.Logging.LogLevel.Warning }, services =>
         {
             services.AddSingleton<IIncomingGrainCallFilter>(calls);
             services.AddSingleton<ILocalTrainingService>(training);
