@@ -33,4 +33,39 @@ public sealed class BenchCommandTests
         Assert.Equal(6, result.GetProperty("updates").GetInt32());
         Assert.Equal(50_000, result.GetProperty("parameters").GetInt32());
     }
+
+    [Fact]
+    public async Task Scale_runs_the_project_to_completion_and_ends_with_one_json_line_holding_the_contract_fields()
+    {
+        var run = await FlopsProcess.RunAsync("bench", "scale", "--devices", "100", "--rounds", "1", "--json");
+
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        using var json = JsonDocument.Parse(run.OutputLines[^1]);
+        var result = json.RootElement;
+        Assert.Equal(100, result.GetProperty("devices").GetInt32());
+        Assert.Equal("Completed", result.GetProperty("state").GetString());
+        var round = Assert.Single(result.GetProperty("perRound").EnumerateArray());
+        Assert.Equal(100, round.GetProperty("participants").GetInt32());
+
+        // Figures are present and sane, never compared with a speed.
+        var roundSeconds = result.GetProperty("roundSeconds").GetDouble();
+        var orchestration = result.GetProperty("orchestrationSeconds").GetDouble();
+        Assert.True(roundSeconds > 0);
+        Assert.InRange(orchestration, 0, roundSeconds);
+        Assert.True(result.GetProperty("bytesPerDevice").GetDouble() > 0);
+
+        // Every device was handed the task and sent its update: at least two grain calls each.
+        Assert.True(result.GetProperty("messagesPerRound").GetDouble() >= 200);
+    }
+
+    [Theory]
+    [InlineData("--devices", "1")]
+    [InlineData("--rounds", "0")]
+    public async Task Scale_refuses_bad_input_with_code_2_naming_the_option(string option, string value)
+    {
+        var run = await FlopsProcess.RunAsync("bench", "scale", option, value);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(option, Assert.Single(run.ErrorLines));
+    }
 }

@@ -13,6 +13,7 @@ public static class BenchCommand
     private static readonly Func<Command>[] Subcommands =
     [
         AggregateBenchCommand.Create,
+        ScaleBenchCommand.Create,
     ];
 
     public static Command Create()

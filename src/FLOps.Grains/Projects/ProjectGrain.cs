@@ -147,7 +147,7 @@ public sealed class ProjectGrain(
 
     private async Task<List<string>> CreateSimulatedDevices(ProjectSpec spec, SimulationSpec simulation)
     {
-        var ids = Enumerable.Range(0, simulation.Devices).Select(i => $"{Id}/sim-{i:D4}").ToList();
+        var ids = Enumerable.Range(0, simulation.Devices).Select(i => SimulatedDeviceId(Id, i)).ToList();
         await Task.WhenAll(ids.Select((id, index) => GrainFactory.GetGrain<IDeviceGrain>(id).Configure(new DeviceProfile
         {
             Name = $"simulated device {index}",
@@ -262,6 +262,9 @@ public sealed class ProjectGrain(
             _observers.Notify(o => o.OnProgress(snapshot));
         }
     }
+
+    /// <summary>The id of simulated device <paramref name="index"/> of a project.</summary>
+    public static string SimulatedDeviceId(string projectId, int index) => $"{projectId}/sim-{index:D4}";
 
     private IRoundGrain RoundGrain(int round, int attempt) => GrainFactory.GetGrain<IRoundGrain>(IRoundGrain.KeyFor(Id, round, attempt));
 

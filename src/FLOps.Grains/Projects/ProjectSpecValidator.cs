@@ -54,7 +54,7 @@ public static class ProjectSpecValidator
             Require(model.Inputs is null or >= 1, "model.inputs", "must be positive");
             Require(model.Classes is null or >= 2, "model.classes", "must be at least 2");
             var bundled = IsBundled(spec.DataTag);
-            Require(bundled || (model.Inputs is not null && model.Classes is not null), "model", $"inputs and classes are required for data tag '{spec.DataTag}' (only mnist is bundled)");
+            Require(bundled || (model.Inputs is not null && model.Classes is not null), "model", $"inputs and classes are required for data tag '{spec.DataTag}' (only mnist and synthetic are bundled)");
         }
 
         var training = spec.Training;
@@ -110,7 +110,7 @@ public static class ProjectSpecValidator
         {
             Require(simulation.Devices is >= 1 and <= MaxSimulatedDevices, "simulation.devices", $"must be between 1 and {MaxSimulatedDevices} (got {simulation.Devices})");
             Require(double.IsFinite(simulation.LatencySeconds) && simulation.LatencySeconds is >= 0 and <= 3600, "simulation.latencySeconds", $"must be between 0 and 3600 (got {simulation.LatencySeconds})");
-            Require(IsBundled(spec.DataTag), "dataTag", $"simulation needs bundled data; '{spec.DataTag}' is not (use mnist)");
+            Require(IsBundled(spec.DataTag), "dataTag", $"simulation needs bundled data; '{spec.DataTag}' is not (use mnist or synthetic)");
             Require(simulation.ByzantineDevices >= 0 && simulation.ByzantineDevices <= simulation.Devices, "simulation.byzantineDevices", $"must be between 0 and the {simulation.Devices} simulated devices (got {simulation.ByzantineDevices})");
             Require(ByzantineAttack.IsKnown(simulation.ByzantineAttack), "simulation.byzantineAttack", $"must be one of {string.Join(", ", ByzantineAttack.Names)} (got '{simulation.ByzantineAttack}')");
             try
@@ -128,7 +128,7 @@ public static class ProjectSpecValidator
                 Require(simulation.Devices >= training.MinAvailableClients, "training.minAvailableClients", $"needs {training.MinAvailableClients} devices but the simulation has {simulation.Devices}");
             }
 
-            if (IsBundled(spec.DataTag))
+            if (string.Equals(spec.DataTag, Services.MnistDataCatalog.MnistTag, StringComparison.OrdinalIgnoreCase))
             {
                 var trainCount = Mnist.Load().Train.Count;
                 Require(simulation.Devices <= trainCount, "simulation.devices", $"cannot exceed the {trainCount} training samples");
@@ -158,8 +158,8 @@ public static class ProjectSpecValidator
             Model = spec.Model with
             {
                 Kind = mlp ? "mlp" : "softmax",
-                Inputs = spec.Model.Inputs ?? Mnist.FeatureCount,
-                Classes = spec.Model.Classes ?? Mnist.ClassCount,
+                Inputs = spec.Model.Inputs ?? Services.MnistDataCatalog.ShapeOf(spec.DataTag).Features,
+                Classes = spec.Model.Classes ?? Services.MnistDataCatalog.ShapeOf(spec.DataTag).Classes,
                 HiddenUnits = mlp ? spec.Model.HiddenUnits ?? ModelArchitecture.DefaultHiddenCount : null,
             },
             Training = spec.Training with { Mode = spec.Training.Mode.ToLowerInvariant(), OnRoundFailure = spec.Training.OnRoundFailure.ToLowerInvariant() },
@@ -179,6 +179,5 @@ public static class ProjectSpecValidator
             : ModelArchitecture.Softmax(inputs, classes);
     }
 
-    private static bool IsBundled(string? dataTag) =>
-        string.Equals(dataTag, Services.MnistDataCatalog.MnistTag, StringComparison.OrdinalIgnoreCase);
+    private static bool IsBundled(string? dataTag) => Services.MnistDataCatalog.IsBundled(dataTag);
 }

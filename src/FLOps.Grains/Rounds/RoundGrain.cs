@@ -39,6 +39,7 @@ public sealed class RoundGrain(
     private int _parameterCount;
     private IGrainTimer? _deadlineTimer;
     private IGrainTimer? _closeTimer;
+    private HashSet<string>? _participantSet;
 
     private RoundGrainState S => state.State;
 
@@ -104,7 +105,10 @@ public sealed class RoundGrain(
         ArmDeadline();
 
         logger.LogInformation("Round {Round} of {ProjectId} opened with {Participants} of {Available} devices", plan.Round, plan.ProjectId, participants.Count, plan.AvailableDevices.Count);
-        await HandOut(participants);
+
+        // The fan-out runs interleaved, outside this turn: the first updates are taken while the
+        // task is still being handed to the last participants (and the project is not held up).
+        this.RegisterGrainTimer(_ => HandOut(participants), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = true });
     }
 
     public async Task<UpdateReceipt> SubmitUpdate(DeviceUpdate update)
@@ -152,7 +156,7 @@ public sealed class RoundGrain(
 
     public async Task ReportFailure(string deviceId, string reason)
     {
-        if (S.Status != RoundStatus.Open || !S.Participants.Contains(deviceId) || HasReported(deviceId))
+        if (S.Status != RoundStatus.Open || !IsParticipant(deviceId) || HasReported(deviceId))
         {
             return;
         }
@@ -260,20 +264,28 @@ public sealed class RoundGrain(
             ByzantineAttack = plan.Spec.Simulation?.ByzantineAttack,
         };
 
-        var refusals = await Task.WhenAll(participants.Select(async id =>
+        // One continuation for the whole fan-out rather than one per participant: each would be
+        // a work item on this grain, queued with the updates that are already coming back.
+        var calls = new Task[participants.Count];
+        for (var i = 0; i < calls.Length; i++)
         {
-            try
-            {
-                await GrainFactory.GetGrain<IDeviceGrain>(id).AssignTask(task);
-                return null;
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                return new DeviceFailure(id, $"could not take the task: {e.Message}");
-            }
-        }));
+            calls[i] = GrainFactory.GetGrain<IDeviceGrain>(participants[i]).AssignTask(task);
+        }
 
-        var failures = refusals.OfType<DeviceFailure>().Where(f => S.Status == RoundStatus.Open && !HasReported(f.DeviceId)).ToList();
+        try
+        {
+            await Task.WhenAll(calls);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Each refusal is read from its own task below.
+        }
+
+        var failures = calls
+            .Select((call, i) => call.Exception?.GetBaseException() is { } e ? new DeviceFailure(participants[i], $"could not take the task: {e.Message}") : null)
+            .OfType<DeviceFailure>()
+            .Where(f => S.Status == RoundStatus.Open && !HasReported(f.DeviceId))
+            .ToList();
         if (failures.Count > 0)
         {
             S.Failures.AddRange(failures);
@@ -301,7 +313,7 @@ public sealed class RoundGrain(
             return ($"the update is for round {update.Round}, not round {round}", false);
         }
 
-        if (!S.Participants.Contains(update.DeviceId))
+        if (!IsParticipant(update.DeviceId))
         {
             return ($"device '{update.DeviceId}' was not selected for round {round}", false);
         }
@@ -343,6 +355,10 @@ public sealed class RoundGrain(
 
         return (null, false);
     }
+
+    /// <summary>Participant lookups by hash: a round of N devices checks N updates.</summary>
+    private bool IsParticipant(string deviceId) =>
+        (_participantSet is { } set && set.Count == S.Participants.Count ? set : _participantSet = new(S.Participants, StringComparer.Ordinal)).Contains(deviceId);
 
     private bool HasReported(string deviceId) =>
         _accepted.ContainsKey(deviceId) || S.Failures.Any(f => f.DeviceId == deviceId) || S.Rejections.Any(f => f.DeviceId == deviceId);

@@ -20,18 +20,39 @@ public interface ISimulatedDataCatalog
     Dataset? GetEvaluationSet(string dataTag);
 }
 
+/// <summary>
+/// The bundled data: <c>mnist</c> (8,000 training digits cut into shards by the partition scheme,
+/// 2,000 held out) and <c>synthetic</c> (<see cref="SyntheticClusters"/>: a few generated samples
+/// per device, for any number of devices).
+/// </summary>
 public sealed class MnistDataCatalog : ISimulatedDataCatalog
 {
     public const string MnistTag = "mnist";
+    public const string SyntheticTag = SyntheticClusters.Tag;
 
     private readonly ConcurrentDictionary<(string Partition, int Seed, int Count), Lazy<IReadOnlyList<int[]>>> _partitions = new();
 
-    public IReadOnlyCollection<string> Datasets { get; } = [MnistTag];
+    public IReadOnlyCollection<string> Datasets { get; } = [MnistTag, SyntheticTag];
+
+    /// <summary>Whether simulated devices can hold shards of <paramref name="dataTag"/>.</summary>
+    public static bool IsBundled(string? dataTag) =>
+        string.Equals(dataTag, MnistTag, StringComparison.OrdinalIgnoreCase) || string.Equals(dataTag, SyntheticTag, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Features and classes of a bundled data set (MNIST's for any other tag).</summary>
+    public static (int Features, int Classes) ShapeOf(string? dataTag) =>
+        string.Equals(dataTag, SyntheticTag, StringComparison.OrdinalIgnoreCase)
+            ? (SyntheticClusters.FeatureCount, SyntheticClusters.ClassCount)
+            : (Mnist.FeatureCount, Mnist.ClassCount);
 
     public Dataset GetShard(SimulatedShard shard)
     {
         ArgumentNullException.ThrowIfNull(shard);
         EnsureKnown(shard.Dataset);
+        if (string.Equals(shard.Dataset, SyntheticTag, StringComparison.OrdinalIgnoreCase))
+        {
+            return SyntheticClusters.Shard(shard.Partition, shard.Seed, shard.Index);
+        }
+
         var train = Mnist.Load().Train;
         var partition = _partitions.GetOrAdd(
             (shard.Partition, shard.Seed, shard.Count),
@@ -41,7 +62,9 @@ public sealed class MnistDataCatalog : ISimulatedDataCatalog
     }
 
     public Dataset? GetEvaluationSet(string dataTag) =>
-        string.Equals(dataTag, MnistTag, StringComparison.OrdinalIgnoreCase) ? Mnist.Load().Test : null;
+        string.Equals(dataTag, MnistTag, StringComparison.OrdinalIgnoreCase) ? Mnist.Load().Test
+        : string.Equals(dataTag, SyntheticTag, StringComparison.OrdinalIgnoreCase) ? SyntheticClusters.EvaluationSet
+        : null;
 
     private void EnsureKnown(string dataset)
     {
