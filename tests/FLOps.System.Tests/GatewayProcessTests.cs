@@ -13,8 +13,8 @@ public sealed class GatewayProcessTests(PostgresFixture postgres)
     {
         await using var cluster = new DurableCluster(postgres);
         await cluster.StartSiloAsync();
-        var url = $"http://127.0.0.1:{SiloProcess.FreePort()}";
-        await using var gateway = await SiloProcess.StartAsync(
+        var url = $"http://127.0.0.1:{CommandProcess.FreePort()}";
+        await using var gateway = await CommandProcess.StartAsync(
             ["gateway", "--postgres", postgres.ConnectionString, "--cluster-id", cluster.ClusterId, "--service-id", cluster.ClusterId, "--urls", url],
             "flops gateway: listening",
             environment: new Dictionary<string, string> { ["FLOPS_API_KEYS"] = "gw-key" });

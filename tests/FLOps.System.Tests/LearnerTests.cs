@@ -15,13 +15,13 @@ public sealed class LearnerTests(ITestOutputHelper output)
     [Fact]
     public async Task Three_real_learners_train_a_project_and_losing_one_mid_project_does_not_fail_it()
     {
-        var url = $"http://127.0.0.1:{SiloProcess.FreePort()}";
+        var url = $"http://127.0.0.1:{CommandProcess.FreePort()}";
         var environment = new Dictionary<string, string> { ["FLOPS_API_KEYS"] = Key };
-        await using var serve = await SiloProcess.StartAsync(["serve", "--urls", url], "flops serve: listening", environment: environment);
-        var learners = new List<SiloProcess>();
+        await using var serve = await CommandProcess.StartAsync(["serve", "--urls", url], "flops serve: listening", environment: environment);
+        var learners = new List<CommandProcess>();
         for (var shard = 0; shard < 3; shard++)
         {
-            learners.Add(await SiloProcess.StartAsync(["learner", "--gateway", url, "--api-key", Key, "--data", $"mnist:shard={shard}/3"], "flops learner: registered"));
+            learners.Add(await CommandProcess.StartAsync(["learner", "--gateway", url, "--api-key", Key, "--data", $"mnist:shard={shard}/3"], "flops learner: registered"));
         }
 
         using var http = new HttpClient { BaseAddress = new Uri(url) };

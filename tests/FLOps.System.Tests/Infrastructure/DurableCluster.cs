@@ -12,7 +12,7 @@ namespace FLOps.System.Tests.Infrastructure;
 /// </summary>
 public sealed class DurableCluster : IAsyncDisposable
 {
-    private readonly List<SiloProcess> _silos = [];
+    private readonly List<CommandProcess> _silos = [];
     private IHost? _client;
 
     public DurableCluster(PostgresFixture postgres)
@@ -26,13 +26,13 @@ public sealed class DurableCluster : IAsyncDisposable
 
     public string ClusterId { get; }
 
-    public IReadOnlyList<SiloProcess> Silos => _silos;
+    public IReadOnlyList<CommandProcess> Silos => _silos;
 
     public IGrainFactory Grains => _client?.Services.GetRequiredService<IGrainFactory>() ?? throw new InvalidOperationException("No client: start a silo first.");
 
-    public async Task<SiloProcess> StartSiloAsync()
+    public async Task<CommandProcess> StartSiloAsync()
     {
-        var silo = await SiloProcess.StartAsync(ConnectionString, ClusterId);
+        var silo = await CommandProcess.StartAsync(ConnectionString, ClusterId);
         _silos.Add(silo);
         if (_client is null)
         {
@@ -52,7 +52,7 @@ public sealed class DurableCluster : IAsyncDisposable
     }
 
     /// <summary>Asks the cluster which silo hosts the grain, and returns that silo's process.</summary>
-    public async Task<SiloProcess?> HostOf(IAddressable grain)
+    public async Task<CommandProcess?> HostOf(IAddressable grain)
     {
         var address = await Grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
         return address is null ? null : _silos.SingleOrDefault(s => s.SiloPort == address.Endpoint.Port);

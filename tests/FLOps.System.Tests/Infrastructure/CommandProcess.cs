@@ -6,14 +6,14 @@ using System.Text;
 namespace FLOps.System.Tests.Infrastructure;
 
 /// <summary>One <c>flops</c> command in its own process (a silo, a server, a learner), as an operator would start it.</summary>
-public sealed class SiloProcess : IAsyncDisposable
+public sealed class CommandProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _log = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _readyPrefix;
 
-    private SiloProcess(Process process, int siloPort, int gatewayPort, string readyPrefix)
+    private CommandProcess(Process process, int siloPort, int gatewayPort, string readyPrefix)
     {
         _process = process;
         SiloPort = siloPort;
@@ -38,7 +38,7 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    public static Task<SiloProcess> StartAsync(string connectionString, string clusterId, double projectTickSeconds = 2)
+    public static Task<CommandProcess> StartAsync(string connectionString, string clusterId, double projectTickSeconds = 2)
     {
         var siloPort = FreePort();
         var gatewayPort = FreePort();
@@ -51,7 +51,7 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>flops ARGS</c> and waits until it prints a line starting with <paramref name="readyPrefix"/>.</summary>
-    public static async Task<SiloProcess> StartAsync(string[] args, string readyPrefix, int siloPort = 0, int gatewayPort = 0, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<CommandProcess> StartAsync(string[] args, string readyPrefix, int siloPort = 0, int gatewayPort = 0, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -70,7 +70,7 @@ public sealed class SiloProcess : IAsyncDisposable
             start.Environment[name] = value;
         }
 
-        var silo = new SiloProcess(new Process { StartInfo = start, EnableRaisingEvents = true }, siloPort, gatewayPort, readyPrefix);
+        var silo = new CommandProcess(new Process { StartInfo = start, EnableRaisingEvents = true }, siloPort, gatewayPort, readyPrefix);
         silo._process.OutputDataReceived += (_, e) => silo.Record(e.Data);
         silo._process.ErrorDataReceived += (_, e) => silo.Record(e.Data);
         silo._process.Exited += (_, _) => silo._ready.TrySetException(new InvalidOperationException("the silo exited before it was ready:\n" + silo.Log));
