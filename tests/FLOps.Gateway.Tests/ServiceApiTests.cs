@@ -31,11 +31,16 @@ public sealed class ServiceApiTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task Metrics_are_exposed_for_prometheus()
+    public async Task Metrics_of_the_learning_are_exposed_for_prometheus()
     {
+        var created = await gateway.TenantA.PostAsJsonAsync("/api/v1/projects", GatewayFixture.Spec(rounds: 1));
+        var id = (await GatewayFixture.Body(created)).GetProperty("id").GetString()!;
+        await gateway.WaitForState(gateway.TenantA, id, "Completed");
+
         var metrics = await gateway.Anonymous.GetStringAsync("/metrics");
 
-        Assert.Contains("# TYPE", metrics, StringComparison.Ordinal);
+        Assert.Contains("flops_rounds_completed", metrics, StringComparison.Ordinal);
+        Assert.Contains($"project=\"{id}\"", metrics, StringComparison.Ordinal);
     }
 
     [Fact]

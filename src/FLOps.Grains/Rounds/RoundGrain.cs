@@ -5,6 +5,7 @@ using FLOps.Abstractions.Projects;
 using FLOps.Abstractions.Rounds;
 using FLOps.Grains.Projects;
 using FLOps.Grains.Services;
+using FLOps.Grains.Telemetry;
 using FLOps.Learning.Aggregation;
 using FLOps.Learning.Privacy;
 using Microsoft.Extensions.Logging;
@@ -120,6 +121,7 @@ public sealed class RoundGrain(
             // A malformed or out-of-bound update: the device is left out of the round, with the reason.
             S.Rejections.Add(new DeviceFailure(update.DeviceId, refusal!));
             await state.WriteStateAsync();
+            FlopsMetrics.UpdateNotCounted(S.Plan!.ProjectId, "rejected", refusal!);
             logger.LogWarning("Round {RoundKey} rejected the update of {DeviceId}: {Reason}", Key, update.DeviceId, refusal);
             CloseIfEveryoneReported();
             return UpdateReceipt.Refuse(refusal!);
@@ -131,6 +133,7 @@ public sealed class RoundGrain(
             if (await journal.TryRecordAsync(JournalKey(S.Plan!), S.Plan!.Round, entry))
             {
                 Accept(entry);
+                FlopsMetrics.UpdateAccepted(S.Plan.ProjectId, (long)entry.Parameters.Length * sizeof(float));
                 CloseIfEveryoneReported();
                 return UpdateReceipt.Accept;
             }
@@ -150,6 +153,7 @@ public sealed class RoundGrain(
         }
 
         await state.WriteStateAsync();
+        FlopsMetrics.UpdateNotCounted(S.Plan?.ProjectId ?? "", S.Status == RoundStatus.Open ? "refused" : "late", refusal);
         logger.LogInformation("Round {RoundKey} refused an update from {DeviceId}: {Reason}", Key, update.DeviceId, refusal);
         return UpdateReceipt.Refuse(refusal);
     }
@@ -394,6 +398,7 @@ public sealed class RoundGrain(
 
         // Close runs at the deadline or once everyone reported, so the clock is at least the deadline here.
         var decision = RoundDeadline.Decide(S.Deadline!.Value, S.Deadline.Value, _accepted.Count, ReportedCount, S.Participants.Count, training.MinFitClients);
+        double? aggregationSeconds = null;
         if (decision != RoundDecision.CloseWithQuorum || _aggregation is null)
         {
             var leftOut = S.Failures.Concat(S.Rejections).ToList();
@@ -403,11 +408,15 @@ public sealed class RoundGrain(
         }
         else
         {
+            var aggregation = System.Diagnostics.Stopwatch.StartNew();
             S.Summary = await Aggregate(plan);
             S.Status = RoundStatus.Closed;
+            aggregationSeconds = aggregation.Elapsed.TotalSeconds;
         }
 
         await state.WriteStateAsync();
+        FlopsMetrics.RoundEnded(
+            plan.ProjectId, S.Status == RoundStatus.Closed, (time.GetUtcNow() - S.OpenedAt!.Value).TotalSeconds, _accepted.Count, aggregationSeconds, S.Summary?.Accuracy, S.Summary?.Loss);
         logger.LogInformation("Round {Round} of {ProjectId} {Status}: {Accepted} updates, accuracy {Accuracy}", plan.Round, plan.ProjectId, S.Status, _accepted.Count, S.Summary?.Accuracy);
         _aggregation = null;
         _accepted.Clear();

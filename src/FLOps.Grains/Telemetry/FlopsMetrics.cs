@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace FLOps.Grains.Telemetry;
+
+/// <summary>
+/// The <c>FLOps</c> meter: metrics of the learning itself, exported by every host that listens to
+/// it. Labels stay bounded: a project id, an outcome, a reason category; never a device id.
+/// </summary>
+public static class FlopsMetrics
+{
+    public const string MeterName = "FLOps";
+
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly ConcurrentDictionary<string, (double Accuracy, double Loss)> LatestByProject = new(StringComparer.Ordinal);
+
+    private static readonly Counter<long> RoundsEnded = Meter.CreateCounter<long>("flops.rounds.completed", description: "Rounds ended, by outcome (closed: aggregated; failed: no quorum)");
+    private static readonly Histogram<double> RoundDuration = Meter.CreateHistogram<double>("flops.round.duration", unit: "s", description: "Wall time of a round, from hand-out to recorded result");
+    private static readonly Histogram<long> RoundParticipants = Meter.CreateHistogram<long>("flops.round.participants", description: "Updates aggregated per round");
+    private static readonly Histogram<double> AggregationDuration = Meter.CreateHistogram<double>("flops.aggregation.duration", unit: "s", description: "Time to complete a round's aggregate, store and evaluate it");
+    private static readonly Counter<long> UpdatesReceived = Meter.CreateCounter<long>("flops.updates.received", description: "Device updates by outcome (accepted, rejected, refused, late) and reason");
+    private static readonly Counter<long> UpdateBytes = Meter.CreateCounter<long>("flops.update.bytes", unit: "By", description: "Bytes of accepted device updates");
+
+    static FlopsMetrics()
+    {
+        Meter.CreateObservableGauge("flops.model.accuracy", () => Latest(v => v.Accuracy), description: "Held-out accuracy of each project's latest global model");
+        Meter.CreateObservableGauge("flops.model.loss", () => Latest(v => v.Loss), description: "Held-out log-loss of each project's latest global model");
+    }
+
+    public static void UpdateAccepted(string projectId, long bytes)
+    {
+        UpdatesReceived.Add(1, new("project", projectId), new("outcome", "accepted"), new("reason", "none"));
+        UpdateBytes.Add(bytes, new KeyValuePair<string, object?>("project", projectId));
+    }
+
+    /// <summary>An update that did not count: <paramref name="outcome"/> is rejected (malformed), refused or late.</summary>
+    public static void UpdateNotCounted(string projectId, string outcome, string reason) =>
+        UpdatesReceived.Add(1, new("project", projectId), new("outcome", outcome), new("reason", ReasonCategory(reason)));
+
+    public static void RoundEnded(string projectId, bool closed, double seconds, int participants, double? aggregationSeconds, double? accuracy, double? loss)
+    {
+        var project = new KeyValuePair<string, object?>("project", projectId);
+        RoundsEnded.Add(1, project, new("outcome", closed ? "closed" : "failed"));
+        RoundDuration.Record(seconds, project);
+        RoundParticipants.Record(participants, project);
+        if (aggregationSeconds is { } aggregation)
+        {
+            AggregationDuration.Record(aggregation, project);
+        }
+
+        if (accuracy is { } a && loss is { } l)
+        {
+            LatestByProject[projectId] = (a, l);
+        }
+    }
+
+    /// <summary>Keeps the reason label to a handful of values, whatever the message says.</summary>
+    public static string ReasonCategory(string reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        return reason switch
+        {
+            _ when reason.Contains("NaN", StringComparison.Ordinal) => "not_finite",
+            _ when reason.Contains("norm", StringComparison.OrdinalIgnoreCase) => "norm_bound",
+            _ when reason.Contains("parameters", StringComparison.Ordinal) => "shape",
+            _ when reason.Contains("already", StringComparison.Ordinal) => "duplicate",
+            _ when reason.Contains("not selected", StringComparison.Ordinal) => "not_selected",
+            _ when reason.Contains("closed", StringComparison.Ordinal) => "closed",
+            _ when reason.Contains("round", StringComparison.Ordinal) => "wrong_round",
+            _ => "other",
+        };
+    }
+
+    private static IEnumerable<Measurement<double>> Latest(Func<(double Accuracy, double Loss), double> pick) =>
+        LatestByProject.Select(p => new Measurement<double>(pick(p.Value), new KeyValuePair<string, object?>("project", p.Key)));
+}
