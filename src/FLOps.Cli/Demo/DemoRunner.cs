@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using FLOps.Abstractions.Projects;
+using FLOps.Client;
 using FLOps.Grains.Projects;
 using FLOps.Hosting;
 using FLOps.Inference;
@@ -102,12 +102,6 @@ public static class DemoRunner
         var spec = SpecFor(settings);
         Validate(spec);
 
-        var projectId = $"demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-        var outputDirectory = Path.GetFullPath(string.IsNullOrWhiteSpace(settings.OutputDirectory)
-            ? Path.Combine("flops-out", projectId)
-            : settings.OutputDirectory);
-        Directory.CreateDirectory(outputDirectory);
-
         var clock = Stopwatch.StartNew();
         using var host = settings.Durable is { } durable
             ? await PostgresCluster.BuildSiloAsync(durable with { SiloPort = FreePortOr(durable.SiloPort), GatewayPort = FreePortOr(durable.GatewayPort) }, cancellationToken)
@@ -115,17 +109,16 @@ public static class DemoRunner
         await host.StartAsync(cancellationToken);
         try
         {
-            var grains = host.Services.GetRequiredService<IGrainFactory>();
-            var project = grains.GetGrain<IProjectGrain>(projectId);
-            var progress = new ChannelProjectObserver();
-            var observer = grains.CreateObjectReference<IProjectObserver>(progress);
-            await project.Subscribe(observer);
-
+            var flops = new FlopsClient(host.Services.GetRequiredService<IGrainFactory>());
             await stdout.WriteLineAsync($"FLOps demo: {settings.Devices} devices, {settings.Rounds} rounds of {spec.Strategy.Name}, {settings.Model} model, {settings.Partition} partition, seed {settings.Seed}");
-            await project.Submit(spec);
-            using var cancelOnCtrlC = cancellationToken.Register(() => project.Cancel("interrupted from the terminal"));
-            var final = await FollowAsync(project, progress, settings, stdout);
-            await project.Unsubscribe(observer);
+            var projectId = (await flops.SubmitAsync(spec)).Id;
+            var outputDirectory = Path.GetFullPath(string.IsNullOrWhiteSpace(settings.OutputDirectory)
+                ? Path.Combine("flops-out", projectId)
+                : settings.OutputDirectory);
+            Directory.CreateDirectory(outputDirectory);
+            using var cancelOnCtrlC = cancellationToken.Register(() => flops.CancelAsync(projectId, "interrupted from the terminal"));
+            // Ctrl-C cancels the project; following goes on until the project says it ended.
+            var final = await FollowAsync(flops.WatchAsync(projectId, CancellationToken.None), settings, stdout);
 
             if (final.State != ProjectState.Completed)
             {
@@ -133,7 +126,7 @@ public static class DemoRunner
                 return ExitCodes.Failure;
             }
 
-            var onnx = await project.ExportOnnx() ?? throw new InvalidOperationException("the completed project has no model");
+            var onnx = await flops.DownloadModelAsync(projectId);
             var modelPath = Path.Combine(outputDirectory, "model.onnx");
             await File.WriteAllBytesAsync(modelPath, onnx, CancellationToken.None);
             var evaluation = EvaluateWithMlNet(onnx);
@@ -182,73 +175,50 @@ public static class DemoRunner
 
     /// <summary>
     /// Prints each round as the project reports it. A terminal gets a progress bar as well; a
-    /// pipe gets plain lines. If a notification is missed the project is asked directly.
+    /// pipe gets plain lines.
     /// </summary>
-    private static async Task<ProjectSnapshot> FollowAsync(IProjectGrain project, ChannelProjectObserver progress, DemoSettings settings, TextWriter stdout)
+    private static async Task<ProjectSnapshot> FollowAsync(IAsyncEnumerable<ProjectSnapshot> progress, DemoSettings settings, TextWriter stdout)
     {
         var interactive = !settings.Json && !Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out);
         var printed = 0;
-        async Task<ProjectSnapshot> Next()
+        ProjectSnapshot? last = null;
+        async Task Follow(Action<string> writeLine, Action<ProjectSnapshot> onChange)
         {
-            while (true)
+            await foreach (var snapshot in progress)
             {
-                using var quiet = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                try
+                foreach (var round in snapshot.Rounds.Skip(printed))
                 {
-                    return await progress.Updates.ReadAsync(quiet.Token);
+                    writeLine(FormatRound(round, snapshot.TotalRounds));
                 }
-                catch (OperationCanceledException)
-                {
-                    var snapshot = await project.GetSnapshot();
-                    if (snapshot.State.IsTerminal() || snapshot.Rounds.Count > printed)
-                    {
-                        return snapshot;
-                    }
-                }
-            }
-        }
 
-        void Print(ProjectSnapshot snapshot, Action<string> writeLine)
-        {
-            foreach (var round in snapshot.Rounds.Skip(printed))
-            {
-                writeLine(FormatRound(round, snapshot.TotalRounds));
+                printed = Math.Max(printed, snapshot.Rounds.Count);
+                onChange(snapshot);
+                last = snapshot;
             }
-
-            printed = Math.Max(printed, snapshot.Rounds.Count);
         }
 
         if (!interactive)
         {
-            while (true)
-            {
-                var snapshot = await Next();
-                Print(snapshot, line => stdout.WriteLine(line));
-                if (snapshot.State.IsTerminal())
+            await Follow(line => stdout.WriteLine(line), _ => { });
+        }
+        else
+        {
+            await AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async context =>
                 {
-                    return snapshot;
-                }
-            }
+                    var bar = context.AddTask("Training", maxValue: settings.Rounds);
+                    await Follow(line => AnsiConsole.WriteLine(line), snapshot =>
+                    {
+                        bar.Value = snapshot.Rounds.Count;
+                        bar.Description = $"Round {Math.Min(snapshot.CurrentRound, settings.Rounds)}/{settings.Rounds}";
+                    });
+                    bar.StopTask();
+                });
         }
 
-        ProjectSnapshot last = await project.GetSnapshot();
-        await AnsiConsole.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .StartAsync(async context =>
-            {
-                var bar = context.AddTask("Training", maxValue: settings.Rounds);
-                while (!last.State.IsTerminal())
-                {
-                    last = await Next();
-                    Print(last, line => AnsiConsole.WriteLine(line));
-                    bar.Value = last.Rounds.Count;
-                    bar.Description = $"Round {Math.Min(last.CurrentRound, settings.Rounds)}/{settings.Rounds}";
-                }
-
-                bar.StopTask();
-            });
-        return last;
+        return last ?? throw new InvalidOperationException("the project reported nothing");
     }
 
     public static string FormatRound(RoundSummary round, int totalRounds)
@@ -269,14 +239,5 @@ public static class DemoRunner
 
         await File.WriteAllTextAsync(Path.Combine(directory, "rounds.csv"), csv.ToString());
         await File.WriteAllTextAsync(Path.Combine(directory, "rounds.json"), JsonSerializer.Serialize(result, DemoResult.IndentedJsonOptions));
-    }
-
-    private sealed class ChannelProjectObserver : IProjectObserver
-    {
-        private readonly Channel<ProjectSnapshot> _updates = Channel.CreateUnbounded<ProjectSnapshot>();
-
-        public ChannelReader<ProjectSnapshot> Updates => _updates.Reader;
-
-        public void OnProgress(ProjectSnapshot snapshot) => _updates.Writer.TryWrite(snapshot);
     }
 }
