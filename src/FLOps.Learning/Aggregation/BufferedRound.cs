@@ -25,21 +25,7 @@ internal sealed class BufferedRound(int parameterCount, Func<IReadOnlyList<Buffe
     public void Add(ReadOnlySpan<float> parameters, long sampleCount)
     {
         var updates = _updates ?? throw new InvalidOperationException("This round is already complete.");
-        if (parameters.Length != parameterCount)
-        {
-            throw new ArgumentException(
-                $"The update has {parameters.Length} parameters but the global model has {parameterCount}.", nameof(parameters));
-        }
-
-        if (sampleCount <= 0)
-        {
-            throw new ArgumentException($"An update must be trained on at least one sample; got {sampleCount}.", nameof(sampleCount));
-        }
-
-        if (!TensorPrimitives.IsFiniteAll(parameters))
-        {
-            throw new ArgumentException("The update contains NaN or infinite parameters.", nameof(parameters));
-        }
+        UpdateChecks.ThrowIfInvalid(parameters, parameterCount, sampleCount);
 
         updates.Add(new BufferedUpdate(parameters.ToArray(), sampleCount));
     }

@@ -36,22 +36,7 @@ public sealed class WeightedMeanRound : IAggregationRound
     public void Add(ReadOnlySpan<float> parameters, long sampleCount)
     {
         var sum = _sum ?? throw new InvalidOperationException("This round is already complete.");
-        if (parameters.Length != sum.Length)
-        {
-            throw new ArgumentException(
-                $"The update has {parameters.Length} parameters but the global model has {sum.Length}.", nameof(parameters));
-        }
-
-        if (sampleCount <= 0)
-        {
-            throw new ArgumentException($"An update must be trained on at least one sample; got {sampleCount}.", nameof(sampleCount));
-        }
-
-        // One NaN or infinity would silently poison every later global model.
-        if (!TensorPrimitives.IsFiniteAll(parameters))
-        {
-            throw new ArgumentException("The update contains NaN or infinite parameters.", nameof(parameters));
-        }
+        UpdateChecks.ThrowIfInvalid(parameters, sum.Length, sampleCount);
 
         // Widens, multiplies and adds in one pass: no float-to-double staging buffer.
         ParallelWeightedMean.AccumulateWeighted(sum, parameters, sampleCount);
