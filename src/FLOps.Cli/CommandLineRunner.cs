@@ -24,6 +24,22 @@ public static class ExitCodes
 
 public static class CommandLineRunner
 {
+    /// <summary>Keeps a started host running until Ctrl-C or SIGTERM, then stops it gracefully.</summary>
+    public static async Task<int> RunUntilCancelledAsync(Microsoft.Extensions.Hosting.IHost host, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await host.StopAsync(CancellationToken.None);
+        return ExitCodes.Success;
+    }
+
     public static async Task<int> RunAsync(RootCommand root, string[] args)
     {
         ArgumentNullException.ThrowIfNull(root);

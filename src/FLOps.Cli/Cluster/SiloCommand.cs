@@ -39,16 +39,7 @@ public static class SiloCommand
             using var host = await PostgresCluster.BuildSiloAsync(options, cancellationToken);
             await host.StartAsync(cancellationToken);
             await Console.Out.WriteLineAsync($"flops silo ready: 127.0.0.1:{options.SiloPort}, gateway {options.GatewayPort}, cluster '{options.ClusterId}', service '{options.ServiceId}'");
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-
-            await host.StopAsync(CancellationToken.None);
-            return ExitCodes.Success;
+            return await CommandLineRunner.RunUntilCancelledAsync(host, cancellationToken);
         });
         return command;
     }

@@ -110,15 +110,6 @@ public static class ServeCommand
             await Console.Out.WriteLineAsync($"flops {verb}: no FLOPS_API_KEYS set; generated API key (shown once): {generated}");
         }
 
-        try
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        await app.StopAsync(CancellationToken.None);
-        return ExitCodes.Success;
+        return await CommandLineRunner.RunUntilCancelledAsync(app, cancellationToken);
     }
 }
