@@ -24,13 +24,19 @@ public static class ExitCodes
 
 public static class CommandLineRunner
 {
-    /// <summary>Keeps a started host running until Ctrl-C or SIGTERM, then stops it gracefully.</summary>
+    /// <summary>
+    /// Keeps a started host running until Ctrl-C or SIGTERM, then stops it gracefully. The host's
+    /// own console lifetime may take the signal first, so its stopping token counts as well.
+    /// </summary>
     public static async Task<int> RunUntilCancelledAsync(Microsoft.Extensions.Hosting.IHost host, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(host);
+        var stopping = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(host.Services).ApplicationStopping;
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            await Task.Delay(Timeout.Infinite, either.Token);
         }
         catch (OperationCanceledException)
         {
