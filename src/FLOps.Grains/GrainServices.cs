@@ -11,6 +11,8 @@ public static class GrainServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<FlopsGrainOptions>();
+        services.AddOptions<FlopsSiloRole>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloInfoPublisher>();
         services.TryAddSingleton<IModelStore, InMemoryModelStore>();
         services.TryAddSingleton<IUpdateJournal, InMemoryUpdateJournal>();
         services.TryAddSingleton<ISimulatedDataCatalog, MnistDataCatalog>();

@@ -2,6 +2,7 @@ using FLOps.Abstractions.Devices;
 using FLOps.Abstractions.Rounds;
 using FLOps.Grains.Projects;
 using FLOps.Grains.Services;
+using FLOps.Grains.Telemetry;
 using FLOps.Learning.Data;
 using FLOps.Learning.Robustness;
 using FLOps.Learning.Training;
@@ -40,8 +41,27 @@ public sealed class DeviceGrain(
 
     private Dataset? _shard;
     private string? _taskInFlight;
+    private System.Diagnostics.Activity? _learnerSpan;
 
     private string Id => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Profile is { } profile)
+        {
+            FlopsMetrics.DeviceIs(Id, profile.Cluster);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        FlopsMetrics.DeviceLeft(Id);
+        FlopsTracing.EndDeviceTask(_learnerSpan, "interrupted");
+        _learnerSpan = null;
+        return Task.CompletedTask;
+    }
 
     public async Task Configure(DeviceProfile profile)
     {
@@ -55,6 +75,7 @@ public sealed class DeviceGrain(
 
         state.State.Profile = profile;
         await state.WriteStateAsync();
+        FlopsMetrics.DeviceIs(Id, profile.Cluster);
     }
 
     public Task<DeviceProfile?> GetProfile() => Task.FromResult(state.State.Profile);
@@ -70,6 +91,7 @@ public sealed class DeviceGrain(
         state.State.Profile = profile;
         state.State.TokenHash = tokenHash;
         await state.WriteStateAsync();
+        FlopsMetrics.DeviceIs(Id, profile.Cluster);
     }
 
     public Task<bool> Authenticate(string token) => Task.FromResult(
@@ -79,11 +101,15 @@ public sealed class DeviceGrain(
     {
         ArgumentNullException.ThrowIfNull(task);
         var profile = state.State.Profile ?? throw new InvalidOperationException($"Device '{Id}' is not registered.");
+        FlopsMetrics.DeviceWorked(Id);
         if (profile.Shard is null)
         {
-            // A real device: its learner agent fetches the task through the gateway.
+            // A real device: its learner agent fetches the task through the gateway; the span
+            // lasts until the agent's update is passed on.
             state.State.PendingTask = task;
             await state.WriteStateAsync();
+            FlopsTracing.EndDeviceTask(_learnerSpan, "replaced");
+            _learnerSpan = FlopsTracing.StartDeviceTask(task, Id);
             return;
         }
 
@@ -131,14 +157,18 @@ public sealed class DeviceGrain(
             return UpdateReceipt.Refuse("parameters contain NaN or infinity");
         }
 
+        FlopsMetrics.DeviceWorked(Id);
         var receipt = await GrainFactory.GetGrain<IRoundGrain>(task.RoundKey).SubmitUpdate(update with { DeviceId = Id });
         state.State.PendingTask = null;
         await state.WriteStateAsync();
+        FlopsTracing.EndDeviceTask(_learnerSpan, receipt.Accepted ? "accepted" : "refused", receipt.Accepted ? null : receipt.Reason);
+        _learnerSpan = null;
         return receipt;
     }
 
     private async Task TrainAndReport(TrainingTask task)
     {
+        using var span = FlopsTracing.StartDeviceTask(task, Id);
         var round = GrainFactory.GetGrain<IRoundGrain>(task.RoundKey);
         DeviceUpdate update;
         try
@@ -149,17 +179,22 @@ public sealed class DeviceGrain(
         {
             logger.LogWarning(e, "Device {DeviceId} failed to train for {RoundKey}", Id, task.RoundKey);
             await Deliver(task, () => round.ReportFailure(Id, $"training failed: {e.Message}"));
+            FlopsTracing.EndDeviceTask(span, "failed", e.Message);
             return;
         }
 
+        var outcome = "undelivered";
         await Deliver(task, async () =>
         {
             var receipt = await round.SubmitUpdate(update);
+            FlopsMetrics.DeviceWorked(Id);
+            outcome = receipt.Accepted ? "accepted" : "refused";
             if (!receipt.Accepted)
             {
                 logger.LogWarning("Device {DeviceId}: update for {RoundKey} refused: {Reason}", Id, task.RoundKey, receipt.Reason);
             }
         });
+        FlopsTracing.EndDeviceTask(span, outcome, outcome == "accepted" ? null : outcome);
     }
 
     private async Task<DeviceUpdate> Train(TrainingTask task)

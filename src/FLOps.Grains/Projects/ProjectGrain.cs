@@ -2,6 +2,7 @@ using FLOps.Abstractions.Devices;
 using FLOps.Abstractions.Projects;
 using FLOps.Abstractions.Rounds;
 using FLOps.Grains.Services;
+using FLOps.Grains.Telemetry;
 using FLOps.Learning.Models;
 using FLOps.Learning.Onnx;
 using Microsoft.Extensions.Logging;
@@ -31,6 +32,22 @@ public sealed class ProjectGrain(
 
     private ProjectGrainState S => state.State;
 
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (S.Spec is not null)
+        {
+            FlopsMetrics.ProjectIs(Id, S.State);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        FlopsMetrics.ProjectLeft(Id);
+        return Task.CompletedTask;
+    }
+
     public async Task<ProjectSnapshot> Submit(ProjectSpec spec)
     {
         ProjectSpecValidator.ThrowIfInvalid(spec);
@@ -46,6 +63,7 @@ public sealed class ProjectGrain(
         S.Spec = spec;
         S.State = ProjectState.Pending;
         S.CreatedAt = time.GetUtcNow();
+        FlopsMetrics.ProjectIs(Id, S.State);
         S.Model = await models.PutAsync(ModelInitializer.Create(architecture, seed));
         if (spec.Simulation is { } simulation)
         {
@@ -55,6 +73,7 @@ public sealed class ProjectGrain(
         S.State = ProjectState.Running;
         S.CurrentRound = 1;
         await state.WriteStateAsync();
+        FlopsMetrics.ProjectIs(Id, S.State);
         await this.RegisterOrUpdateReminder(TickReminder, options.Value.ProjectTick, options.Value.ProjectTick);
         logger.LogInformation("Project {ProjectId} '{Name}' started: {Rounds} rounds of {Strategy}", Id, spec.Name, spec.Training.Rounds, spec.Strategy.Name);
 
@@ -250,7 +269,15 @@ public sealed class ProjectGrain(
         S.FinishedAt = time.GetUtcNow();
         S.WaitingForDevicesSince = null;
         await state.WriteStateAsync();
-        logger.LogInformation("Project {ProjectId} {State}{Reason}", Id, final, reason is null ? "" : $": {reason}");
+        FlopsMetrics.ProjectIs(Id, final);
+        if (reason is null)
+        {
+            logger.LogInformation("Project {ProjectId} {State}", Id, final);
+        }
+        else
+        {
+            logger.LogInformation("Project {ProjectId} {State}: {Reason}", Id, final, reason);
+        }
         Notify();
     }
 

@@ -41,6 +41,7 @@ public sealed class RoundGrain(
     private IGrainTimer? _deadlineTimer;
     private IGrainTimer? _closeTimer;
     private HashSet<string>? _participantSet;
+    private System.Diagnostics.Activity? _span;
 
     private RoundGrainState S => state.State;
 
@@ -61,6 +62,7 @@ public sealed class RoundGrain(
 
         S.Resumptions++;
         await state.WriteStateAsync(cancellationToken);
+        _span = FlopsTracing.StartRound(S.Plan!, S.Participants.Count, resumed: true);
         ArmDeadline();
         logger.LogInformation("Round {RoundKey} resumed with {Accepted} journaled updates of {Participants}", Key, _accepted.Count, S.Participants.Count);
         var missing = S.Participants.Where(id => !HasReported(id)).ToList();
@@ -104,6 +106,7 @@ public sealed class RoundGrain(
         await state.WriteStateAsync();
         await BeginAggregation(plan);
         ArmDeadline();
+        _span = FlopsTracing.StartRound(plan, participants.Count, resumed: false);
 
         logger.LogInformation("Round {Round} of {ProjectId} opened with {Participants} of {Available} devices", plan.Round, plan.ProjectId, participants.Count, plan.AvailableDevices.Count);
 
@@ -181,7 +184,18 @@ public sealed class RoundGrain(
             S.Status = RoundStatus.Aborted;
             S.FailureReason = reason;
             await state.WriteStateAsync();
+            FlopsTracing.EndRound(_span, "aborted", _accepted.Count, accuracy: null);
+            _span = null;
+            logger.LogInformation("Round {RoundKey} aborted: {Reason}", Key, reason);
         }
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // A round still open when its silo stops is resumed elsewhere, under a span of its own.
+        FlopsTracing.EndRound(_span, "interrupted", _accepted.Count, accuracy: null);
+        _span = null;
+        return Task.CompletedTask;
     }
 
     private async Task BeginAggregation(RoundPlan plan)
@@ -250,6 +264,8 @@ public sealed class RoundGrain(
 
     private async Task HandOut(IReadOnlyList<string> participants)
     {
+        // The tasks are handed out inside the round's span (the timer does not carry it here).
+        System.Diagnostics.Activity.Current = _span;
         var plan = S.Plan!;
         var training = plan.Spec.Training;
         var task = new TrainingTask
@@ -415,9 +431,19 @@ public sealed class RoundGrain(
         }
 
         await state.WriteStateAsync();
-        FlopsMetrics.RoundEnded(
-            plan.ProjectId, S.Status == RoundStatus.Closed, (time.GetUtcNow() - S.OpenedAt!.Value).TotalSeconds, _accepted.Count, aggregationSeconds, S.Summary?.Accuracy, S.Summary?.Loss);
-        logger.LogInformation("Round {Round} of {ProjectId} {Status}: {Accepted} updates, accuracy {Accuracy}", plan.Round, plan.ProjectId, S.Status, _accepted.Count, S.Summary?.Accuracy);
+        var seconds = (time.GetUtcNow() - S.OpenedAt!.Value).TotalSeconds;
+        FlopsMetrics.RoundEnded(plan.ProjectId, S.Status == RoundStatus.Closed, seconds, _accepted.Count, aggregationSeconds, S.Summary?.Accuracy, S.Summary?.Loss);
+        FlopsTracing.EndRound(_span, S.Status == RoundStatus.Closed ? "closed" : "failed", _accepted.Count, S.Summary?.Accuracy);
+        _span = null;
+        if (S.Status == RoundStatus.Closed)
+        {
+            logger.LogInformation(
+                "Round {Round} of {ProjectId} closed after {Seconds:F2} s: {Accepted} of {Participants} updates, accuracy {Accuracy}", plan.Round, plan.ProjectId, seconds, _accepted.Count, S.Participants.Count, S.Summary?.Accuracy);
+        }
+        else
+        {
+            logger.LogWarning("Round {Round} of {ProjectId} failed after {Seconds:F2} s: {Reason}", plan.Round, plan.ProjectId, seconds, S.FailureReason);
+        }
         _aggregation = null;
         _accepted.Clear();
         await journal.RoundClosedAsync(JournalKey(plan), plan.Round);

@@ -5,9 +5,10 @@ namespace FLOps.Grains.Telemetry;
 
 /// <summary>
 /// The <c>FLOps</c> meter: metrics of the learning itself, exported by every host that listens to
-/// it. Labels stay bounded: a project id, an outcome, a reason category; never a device id.
+/// it. Labels stay bounded: a project id, an outcome, a reason category, a state, a cluster, a
+/// role; never a device id. The gauges of what lives on a silo are in FlopsMetrics.Gauges.cs.
 /// </summary>
-public static class FlopsMetrics
+public static partial class FlopsMetrics
 {
     public const string MeterName = "FLOps";
 
@@ -21,10 +22,17 @@ public static class FlopsMetrics
     private static readonly Counter<long> UpdatesReceived = Meter.CreateCounter<long>("flops.updates.received", description: "Device updates by outcome (accepted, rejected, refused, late) and reason");
     private static readonly Counter<long> UpdateBytes = Meter.CreateCounter<long>("flops.update.bytes", unit: "By", description: "Bytes of accepted device updates");
 
+    // No unit on purpose: Prometheus would append it ("..._bytes_to_cloud_bytes_total").
+    private static readonly Counter<long> EdgeBytesToCloud = Meter.CreateCounter<long>("flops.edge.bytes_to_cloud", description: "Bytes of partial results an edge cluster sent to the cloud");
+
     static FlopsMetrics()
     {
         Meter.CreateObservableGauge("flops.model.accuracy", () => Latest(v => v.Accuracy), description: "Held-out accuracy of each project's latest global model");
         Meter.CreateObservableGauge("flops.model.loss", () => Latest(v => v.Loss), description: "Held-out log-loss of each project's latest global model");
+        Meter.CreateObservableGauge("flops.projects", ProjectsByState, description: "Projects whose grain is active on this silo, by state (every state reported, 0 where none)");
+        Meter.CreateObservableGauge("flops.devices.registered", RegisteredDevicesByCluster, description: "Devices (registered or simulated) whose grain is active on this silo, by cluster");
+        Meter.CreateObservableGauge("flops.devices.active", ActiveDevicesByCluster, description: "Of those, the devices that got a task or sent an update in the last 5 minutes, by cluster");
+        Meter.CreateObservableGauge("flops.silo.info", SilosByRole, description: "1 per silo in this process, labelled with its role (cloud or edge) and cluster");
     }
 
     public static void UpdateAccepted(string projectId, long bytes)
@@ -36,6 +44,10 @@ public static class FlopsMetrics
     /// <summary>An update that did not count: <paramref name="outcome"/> is rejected (malformed), refused or late.</summary>
     public static void UpdateNotCounted(string projectId, string outcome, string reason) =>
         UpdatesReceived.Add(1, new("project", projectId), new("outcome", outcome), new("reason", ReasonCategory(reason)));
+
+    /// <summary>Bytes of partial results an edge aggregator of <paramref name="cluster"/> sent to the cloud for a project.</summary>
+    public static void EdgeSentToCloud(string projectId, string cluster, long bytes) =>
+        EdgeBytesToCloud.Add(bytes, new("project", projectId), new("cluster", cluster));
 
     public static void RoundEnded(string projectId, bool closed, double seconds, int participants, double? aggregationSeconds, double? accuracy, double? loss)
     {

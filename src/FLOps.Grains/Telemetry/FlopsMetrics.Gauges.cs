@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using FLOps.Abstractions.Projects;
+
+namespace FLOps.Grains.Telemetry;
+
+/// <summary>
+/// What lives on this silo: each grain reports itself on activation, on every change and on
+/// deactivation, so a gauge counts only the grains this silo holds now. A grain is active on one
+/// silo at a time, so a sum over silos counts each project and device once, also after it moved.
+/// </summary>
+public static partial class FlopsMetrics
+{
+    /// <summary>How recently a device must have got a task or sent an update to count as active.</summary>
+    public static readonly TimeSpan ActiveDeviceWindow = TimeSpan.FromMinutes(5);
+
+    /// <summary>The cluster of devices that name none (every simulated device); always reported.</summary>
+    public const string DefaultDeviceCluster = "default";
+
+    private static readonly ProjectState[] States = Enum.GetValues<ProjectState>();
+    private static readonly ConcurrentDictionary<string, ProjectState> ProjectsHere = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, DeviceHere> DevicesHere = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<(string Role, string Cluster), int> SilosHere = new();
+
+    /// <summary>A project grain active here is in <paramref name="state"/> (called on activation and on every transition).</summary>
+    public static void ProjectIs(string projectId, ProjectState state) => ProjectsHere[projectId] = state;
+
+    /// <summary>The project grain left this silo (deactivated).</summary>
+    public static void ProjectLeft(string projectId) => ProjectsHere.TryRemove(projectId, out _);
+
+    /// <summary>A device grain with a profile is active here.</summary>
+    public static void DeviceIs(string deviceId, string cluster) =>
+        DevicesHere.AddOrUpdate(deviceId, static (_, c) => new DeviceHere(c, LastActive: null), static (_, d, c) => d with { Cluster = c }, cluster);
+
+    /// <summary>The device got a task or sent an update now.</summary>
+    public static void DeviceWorked(string deviceId)
+    {
+        if (DevicesHere.TryGetValue(deviceId, out var device))
+        {
+            DevicesHere.TryUpdate(deviceId, device with { LastActive = Environment.TickCount64 }, device);
+        }
+    }
+
+    /// <summary>The device grain left this silo (deactivated).</summary>
+    public static void DeviceLeft(string deviceId) => DevicesHere.TryRemove(deviceId, out _);
+
+    /// <summary>A silo of this process runs with <paramref name="role"/>; dispose when it stops.</summary>
+    public static IDisposable SiloRunning(string role, string cluster)
+    {
+        var key = (role, cluster);
+        SilosHere.AddOrUpdate(key, 1, static (_, n) => n + 1);
+        return new SiloRegistration(key);
+    }
+
+    private static IEnumerable<Measurement<long>> ProjectsByState()
+    {
+        var counts = new long[States.Length];
+        foreach (var state in ProjectsHere.Values)
+        {
+            counts[(int)state]++;
+        }
+
+        return States.Select(s => new Measurement<long>(counts[(int)s], new KeyValuePair<string, object?>("state", s.ToString())));
+    }
+
+    private static IEnumerable<Measurement<long>> RegisteredDevicesByCluster() => DevicesByCluster(static _ => true);
+
+    private static IEnumerable<Measurement<long>> ActiveDevicesByCluster()
+    {
+        var since = Environment.TickCount64 - (long)ActiveDeviceWindow.TotalMilliseconds;
+        return DevicesByCluster(d => d.LastActive >= since);
+    }
+
+    private static IEnumerable<Measurement<long>> DevicesByCluster(Func<DeviceHere, bool> counts)
+    {
+        var byCluster = new Dictionary<string, long>(StringComparer.Ordinal) { [DefaultDeviceCluster] = 0 };
+        foreach (var device in DevicesHere.Values)
+        {
+            byCluster[device.Cluster] = byCluster.GetValueOrDefault(device.Cluster) + (counts(device) ? 1 : 0);
+        }
+
+        return byCluster.Select(c => new Measurement<long>(c.Value, new KeyValuePair<string, object?>("cluster", c.Key)));
+    }
+
+    private static IEnumerable<Measurement<long>> SilosByRole() =>
+        SilosHere.Where(s => s.Value > 0).Select(s => new Measurement<long>(s.Value, new("role", s.Key.Role), new("cluster", s.Key.Cluster)));
+
+    private sealed record DeviceHere(string Cluster, long? LastActive);
+
+    private sealed class SiloRegistration((string Role, string Cluster) key) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                SilosHere.AddOrUpdate(key, 0, static (_, n) => n - 1);
+            }
+        }
+    }
+}
