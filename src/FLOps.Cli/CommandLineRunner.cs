@@ -15,6 +15,18 @@ public sealed class UsageException(string message) : Exception(message)
         : this(message) => _ = innerException;
 }
 
+/// <summary>A failure of the environment the command runs in (a port taken): exit code 1 and one line on stderr.</summary>
+public sealed class EnvironmentException(string message) : Exception(message)
+{
+    public EnvironmentException()
+        : this("the environment refused")
+    {
+    }
+
+    public EnvironmentException(string message, Exception innerException)
+        : this(message) => _ = innerException;
+}
+
 public static class ExitCodes
 {
     public const int Success = 0;
@@ -73,6 +85,11 @@ public static class CommandLineRunner
         catch (OperationCanceledException)
         {
             await Console.Error.WriteLineAsync("flops: cancelled");
+            return ExitCodes.Failure;
+        }
+        catch (EnvironmentException e)
+        {
+            await Console.Error.WriteLineAsync($"flops: {e.Message}");
             return ExitCodes.Failure;
         }
     }

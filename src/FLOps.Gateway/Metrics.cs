@@ -1,19 +1,23 @@
+using FLOps.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace FLOps.Gateway;
 
-/// <summary>Prometheus exposition of the process's meters at <c>/metrics</c>.</summary>
+/// <summary>Prometheus exposition of the process's meters at <c>/metrics</c>, on the API's own port.</summary>
 public static class Metrics
 {
-    /// <summary>Meters exported: Orleans, ASP.NET Core and Kestrel, the .NET runtime, and FLOps' own.</summary>
-    public static readonly string[] Meters = ["FLOps", "Microsoft.Orleans", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime"];
+    /// <summary>Meters the gateway adds to <see cref="FlopsTelemetry.Meters"/>: ASP.NET Core's and Kestrel's.</summary>
+    public static readonly IReadOnlyList<string> HttpMeters = ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"];
 
-    public static WebApplicationBuilder AddFlopsMetrics(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddFlopsMetrics(this WebApplicationBuilder builder, string serviceName = "flops-gateway")
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(Meters).AddPrometheusExporter());
+        builder.Services.AddFlopsTelemetry(
+            new FlopsTelemetryOptions { ServiceName = serviceName },
+            metrics => metrics.AddMeter([.. HttpMeters]).AddPrometheusExporter(),
+            tracing => tracing.AddAspNetCoreInstrumentation());
         return builder;
     }
 

@@ -16,6 +16,8 @@ public sealed record EmbeddedSiloOptions
     public int GatewayPort { get; init; }
 
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Warning;
+
+    public FlopsTelemetryOptions Telemetry { get; init; } = new();
 }
 
 /// <summary>
@@ -34,6 +36,7 @@ public static class EmbeddedSilo
         builder.UseOrleans(silo => silo.UseFlopsEmbedded(
             options.SiloPort == 0 ? FreeTcpPort() : options.SiloPort,
             options.GatewayPort == 0 ? FreeTcpPort() : options.GatewayPort));
+        builder.Services.AddFlopsTelemetry(options.Telemetry);
         configureServices?.Invoke(builder.Services);
         return builder.Build();
     }
@@ -64,6 +67,9 @@ public static class EmbeddedSilo
         // messages ([GenerateSerializer]/[Id]), not the JSON default that cannot read records.
         silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
         silo.Services.AddFlopsGrainServices();
+
+        // Activity.Current travels with grain calls, so a device's task span is a child of its round's.
+        silo.AddActivityPropagation();
         return silo;
     }
 

@@ -29,6 +29,8 @@ public sealed record PostgresSiloOptions
     public TimeSpan ProjectTick { get; init; } = TimeSpan.FromSeconds(10);
 
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Warning;
+
+    public FlopsTelemetryOptions Telemetry { get; init; } = new() { ServiceName = "flops-silo" };
 }
 
 /// <summary>
@@ -49,6 +51,7 @@ public static class PostgresCluster
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel);
         builder.UseOrleans(silo => silo.UseFlopsPostgres(options));
+        builder.Services.AddFlopsTelemetry(options.Telemetry);
         configureServices?.Invoke(builder.Services);
         return builder.Build();
     }
@@ -124,6 +127,7 @@ public static class PostgresCluster
             o.ConnectionString = connectionString;
         });
         client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+        client.AddActivityPropagation();
         return client;
     }
 }

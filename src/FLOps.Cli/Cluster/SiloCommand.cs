@@ -12,12 +12,12 @@ public static class SiloCommand
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Port for Orleans clients", DefaultValueFactory = _ => 30000 };
         var role = new Option<string>("--role") { Description = "cloud or edge", DefaultValueFactory = _ => "cloud" };
         var edgeCluster = new Option<string?>("--cluster") { Description = "Edge cluster of an edge silo" };
-        var metricsPort = new Option<int?>("--metrics-port") { Description = "Port of a Prometheus /metrics endpoint" };
+        var metrics = new MetricsOptions();
         var command = new Command("silo", "Run one silo of a durable cluster (membership, state and reminders in PostgreSQL)")
         {
-            siloPort, gatewayPort, role, edgeCluster, metricsPort,
+            siloPort, gatewayPort, role, edgeCluster,
         };
-        foreach (var option in cluster.All)
+        foreach (var option in cluster.All.Concat(metrics.All))
         {
             command.Options.Add(option);
         }
@@ -30,15 +30,14 @@ public static class SiloCommand
                 throw new UsageException("--role edge and --cluster are not yet supported; every silo is a cloud silo");
             }
 
-            if (parse.GetValue(metricsPort) is not null)
+            var options = cluster.SiloOptions(parse, connectionString, parse.GetValue(siloPort), parse.GetValue(gatewayPort)) with
             {
-                throw new UsageException("--metrics-port is not yet supported");
-            }
-
-            var options = cluster.SiloOptions(parse, connectionString, parse.GetValue(siloPort), parse.GetValue(gatewayPort));
+                Telemetry = metrics.Telemetry(parse, "flops-silo"),
+            };
             using var host = await PostgresCluster.BuildSiloAsync(options, cancellationToken);
             await host.StartAsync(cancellationToken);
-            await Console.Out.WriteLineAsync($"flops silo ready: 127.0.0.1:{options.SiloPort}, gateway {options.GatewayPort}, cluster '{options.ClusterId}', service '{options.ServiceId}'");
+            var endpoint = options.Telemetry.MetricsPort is { } port ? $", metrics http://{options.Telemetry.MetricsHost}:{port}/metrics" : "";
+            await Console.Out.WriteLineAsync($"flops silo ready: 127.0.0.1:{options.SiloPort}, gateway {options.GatewayPort}, cluster '{options.ClusterId}', service '{options.ServiceId}'{endpoint}");
             return await CommandLineRunner.RunUntilCancelledAsync(host, cancellationToken);
         });
         return command;

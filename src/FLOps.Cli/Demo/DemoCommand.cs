@@ -32,24 +32,22 @@ public static class DemoCommand
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object on the last line of stdout" };
         var siloPort = new Option<int>("--silo-port") { Description = "Port of the embedded silo (default: a free one)" };
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Client gateway port of the embedded silo (default: a free one)" };
-        var metricsPort = new Option<int?>("--metrics-port") { Description = "Port of a Prometheus /metrics endpoint" };
+        var metrics = new MetricsOptions();
 
         var command = new Command("demo", "Run one federated training on simulated devices over the bundled MNIST, in this process")
         {
             devices, rounds, model, partition, seed, localEpochs, batchSize, learningRate, minFit, fractionFit, timeout,
-            strategy, strategyParams, mode, edgeClusters, byzantine, attack, maxUpdateNorm, clippingNorm, noiseMultiplier, onRoundFailure, output, json, siloPort, gatewayPort, metricsPort,
+            strategy, strategyParams, mode, edgeClusters, byzantine, attack, maxUpdateNorm, clippingNorm, noiseMultiplier, onRoundFailure, output, json, siloPort, gatewayPort,
         };
         var cluster = new ClusterOptions();
-        foreach (var option in cluster.All)
+        foreach (var option in cluster.All.Concat(metrics.All))
         {
             command.Options.Add(option);
         }
 
-
         command.SetAction(async (parse, cancellationToken) =>
         {
             NotYetSupported(parse.GetValue(edgeClusters) != 0, "--edge-clusters");
-            NotYetSupported(parse.GetValue(metricsPort) is not null, "--metrics-port");
             var settings = new DemoSettings
             {
                 Devices = parse.GetValue(devices),
@@ -76,10 +74,11 @@ public static class DemoCommand
                 Json = parse.GetValue(json),
                 SiloPort = parse.GetValue(siloPort),
                 GatewayPort = parse.GetValue(gatewayPort),
+                Telemetry = metrics.Telemetry(parse, "flops-demo"),
             };
             if (parse.GetValue(cluster.Postgres) is { } connectionString)
             {
-                settings = settings with { Durable = cluster.SiloOptions(parse, connectionString, settings.SiloPort, settings.GatewayPort) };
+                settings = settings with { Durable = cluster.SiloOptions(parse, connectionString, settings.SiloPort, settings.GatewayPort) with { Telemetry = settings.Telemetry } };
             }
 
             return await DemoRunner.RunAsync(settings, Console.Out, cancellationToken);

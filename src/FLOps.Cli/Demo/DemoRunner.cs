@@ -105,7 +105,7 @@ public static class DemoRunner
         var clock = Stopwatch.StartNew();
         using var host = settings.Durable is { } durable
             ? await PostgresCluster.BuildSiloAsync(durable with { SiloPort = FreePortOr(durable.SiloPort), GatewayPort = FreePortOr(durable.GatewayPort) }, cancellationToken)
-            : EmbeddedSilo.Build(new EmbeddedSiloOptions { SiloPort = settings.SiloPort, GatewayPort = settings.GatewayPort });
+            : EmbeddedSilo.Build(new EmbeddedSiloOptions { SiloPort = settings.SiloPort, GatewayPort = settings.GatewayPort, Telemetry = settings.Telemetry });
         await host.StartAsync(cancellationToken);
         try
         {

@@ -54,6 +54,9 @@ public sealed record DemoSettings
 
     public int GatewayPort { get; init; }
 
+    /// <summary>The <c>/metrics</c> endpoint (<c>--metrics-port</c>), up while the demo runs; OTLP export when the environment asks.</summary>
+    public FlopsTelemetryOptions Telemetry { get; init; } = new() { ServiceName = "flops-demo" };
+
     /// <summary>Set with <c>--postgres</c>: the demo's silo joins that durable cluster instead of running embedded.</summary>
     public PostgresSiloOptions? Durable { get; init; }
 }

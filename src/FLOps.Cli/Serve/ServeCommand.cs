@@ -21,16 +21,16 @@ public static class ServeCommand
         var urls = UrlsOption();
         var siloPort = new Option<int>("--silo-port") { Description = "Port for silo-to-silo traffic (default: 11111 with --postgres, a free one without)" };
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Port for Orleans clients (default: 30000 with --postgres, a free one without)" };
-        var metricsPort = MetricsPortOption();
-        var command = new Command("serve", "Run a silo and the HTTP gateway in one process; in memory, or durable with --postgres") { urls, siloPort, gatewayPort, metricsPort };
-        foreach (var option in cluster.All)
+        var metrics = new MetricsOptions();
+        var command = new Command("serve", "Run a silo and the HTTP gateway in one process; in memory, or durable with --postgres") { urls, siloPort, gatewayPort };
+        foreach (var option in cluster.All.Concat(metrics.All))
         {
             command.Options.Add(option);
         }
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var builder = NewBuilder(parse.GetValue(urls)!, parse.GetValue(metricsPort));
+            var builder = NewBuilder(parse.GetValue(urls)!, metrics.Telemetry(parse, "flops-serve"));
             if (parse.GetValue(cluster.Postgres) is { } connectionString)
             {
                 var options = cluster.SiloOptions(parse, connectionString, Or(parse.GetValue(siloPort), 11111), Or(parse.GetValue(gatewayPort), 30000));
@@ -51,9 +51,9 @@ public static class ServeCommand
     {
         var cluster = new ClusterOptions();
         var urls = UrlsOption();
-        var metricsPort = MetricsPortOption();
-        var command = new Command("gateway", "Run the HTTP gateway as an Orleans client of a durable cluster (--postgres)") { urls, metricsPort };
-        foreach (var option in cluster.All)
+        var metrics = new MetricsOptions();
+        var command = new Command("gateway", "Run the HTTP gateway as an Orleans client of a durable cluster (--postgres)") { urls };
+        foreach (var option in cluster.All.Concat(metrics.All))
         {
             command.Options.Add(option);
         }
@@ -62,7 +62,7 @@ public static class ServeCommand
         {
             var connectionString = parse.GetValue(cluster.Postgres) ?? throw new UsageException("--postgres is required: the gateway finds the cluster's silos in its database");
             await PostgresDatabase.EnsureReadyAsync(connectionString, cancellationToken);
-            var builder = NewBuilder(parse.GetValue(urls)!, parse.GetValue(metricsPort));
+            var builder = NewBuilder(parse.GetValue(urls)!, metrics.Telemetry(parse, "flops-gateway"));
             builder.UseOrleansClient(client => client.UseFlopsPostgresClient(connectionString, parse.GetValue(cluster.ClusterId)!, parse.GetValue(cluster.ServiceId)!));
             return await RunAsync(builder, "gateway", parse.GetValue(urls)!, cancellationToken);
         });
@@ -71,16 +71,14 @@ public static class ServeCommand
 
     private static Option<string> UrlsOption() => new("--urls") { Description = "Where the HTTP API listens", DefaultValueFactory = _ => DefaultUrls };
 
-    private static Option<int?> MetricsPortOption() => new("--metrics-port") { Description = "Also serve the Prometheus /metrics endpoint on this port" };
-
     private static int Or(int value, int fallback) => value == 0 ? fallback : value;
 
     /// <summary>The API's URLs, plus the metrics port when one is given (<c>/metrics</c> answers on both).</summary>
-    private static WebApplicationBuilder NewBuilder(string urls, int? metricsPort)
+    private static WebApplicationBuilder NewBuilder(string urls, FlopsTelemetryOptions telemetry)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls(metricsPort is { } port ? $"{urls};http://127.0.0.1:{port}" : urls);
-        builder.AddFlopsMetrics();
+        builder.WebHost.UseUrls(telemetry.MetricsPort is { } port ? $"{urls};http://{telemetry.MetricsHost}:{port}" : urls);
+        builder.AddFlopsMetrics(telemetry.ServiceName);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Orleans", LogLevel.Error);

@@ -1,0 +1,99 @@
+using FLOps.Grains.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace FLOps.Hosting;
+
+/// <summary>What a process exports: a Prometheus endpoint if a port is given; OTLP if the environment names a collector.</summary>
+public sealed record FlopsTelemetryOptions
+{
+    /// <summary><c>service.name</c> of the process's telemetry (<c>flops-silo</c>, <c>flops-demo</c>, …).</summary>
+    public string ServiceName { get; init; } = "flops";
+
+    /// <summary>Port of a Prometheus <c>/metrics</c> endpoint of its own; <see langword="null"/> for none.</summary>
+    public int? MetricsPort { get; init; }
+
+    /// <summary>
+    /// Where that endpoint listens: loopback unless told; another address of this machine (its
+    /// LAN address) for a Prometheus elsewhere. The HttpListener exporter takes one host name, so
+    /// there is no "every interface".
+    /// </summary>
+    public string MetricsHost { get; init; } = DefaultMetricsHost;
+
+    public const string DefaultMetricsHost = "127.0.0.1";
+}
+
+/// <summary>
+/// The one definition of FLOps' telemetry, used by every host (silo, demo, serve, gateway): which
+/// meters and activity sources are exported, the Prometheus endpoint, and OTLP export, which is on
+/// only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the exporter reads that and the other
+/// <c>OTEL_*</c> variables itself).
+/// </summary>
+public static class FlopsTelemetry
+{
+    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    /// <summary>Meters exported by every host: FLOps' own, Orleans' and the .NET runtime's.</summary>
+    public static readonly IReadOnlyList<string> Meters = [FlopsMetrics.MeterName, "Microsoft.Orleans", "System.Runtime"];
+
+    /// <summary>Activity sources traced: FLOps' rounds and device tasks, Orleans' grain calls.</summary>
+    public static readonly IReadOnlyList<string> ActivitySources =
+    [
+        FlopsTracing.SourceName,
+        Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName,
+        Orleans.Diagnostics.ActivitySources.RuntimeActivitySourceName,
+    ];
+
+    public static bool OtlpEnabled => !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(OtlpEndpointVariable));
+
+    /// <summary>
+    /// Adds OpenTelemetry when something will export: a metrics port, an OTLP endpoint, or a
+    /// host's own exporter in <paramref name="metrics"/> (the gateway's <c>/metrics</c>). With none,
+    /// nothing is added and the meters cost nothing.
+    /// </summary>
+    public static IServiceCollection AddFlopsTelemetry(
+        this IServiceCollection services,
+        FlopsTelemetryOptions options,
+        Action<MeterProviderBuilder>? metrics = null,
+        Action<TracerProviderBuilder>? tracing = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(options);
+        var otlp = OtlpEnabled;
+        if (!otlp && options.MetricsPort is null && metrics is null)
+        {
+            return services;
+        }
+
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(options.ServiceName))
+            .WithMetrics(builder =>
+            {
+                builder.AddMeter([.. Meters]).AddProcessInstrumentation();
+                if (options.MetricsPort is { } port)
+                {
+                    builder.AddPrometheusHttpListener(o =>
+                    {
+                        o.Host = options.MetricsHost;
+                        o.Port = port;
+                    });
+                }
+
+                metrics?.Invoke(builder);
+            });
+        if (otlp)
+        {
+            telemetry.WithTracing(builder =>
+            {
+                builder.AddSource([.. ActivitySources]);
+                tracing?.Invoke(builder);
+            });
+            telemetry.UseOtlpExporter();
+        }
+
+        return services;
+    }
+}
