@@ -43,6 +43,60 @@ public sealed class ServiceApiTests(GatewayFixture gateway)
         Assert.Contains($"project=\"{id}\"", metrics, StringComparison.Ordinal);
     }
 
+    /// <summary>The names and labels dashboards and alert rules rely on, as the exporter writes them.</summary>
+    [Theory]
+    [InlineData("flops_rounds_completed_total", "project", "outcome")]
+    [InlineData("flops_round_duration_seconds_bucket", "project", "le")]
+    [InlineData("flops_round_duration_seconds_count", "project")]
+    [InlineData("flops_round_participants_bucket", "project", "le")]
+    [InlineData("flops_aggregation_duration_seconds_bucket", "project", "le")]
+    [InlineData("flops_updates_received_total", "project", "outcome", "reason")]
+    [InlineData("flops_update_bytes_total", "project")]
+    [InlineData("flops_model_accuracy", "project")]
+    [InlineData("flops_model_loss", "project")]
+    [InlineData("flops_projects", "state")]
+    [InlineData("flops_devices_registered", "cluster")]
+    [InlineData("flops_devices_active", "cluster")]
+    [InlineData("flops_silo_info", "role", "cluster")]
+    public async Task Each_flops_metric_is_exposed_under_its_prometheus_name_with_its_labels(string name, params string[] labels)
+    {
+        var metrics = await MetricsAfterAProject();
+
+        var series = metrics.Split('\n').Where(line => line.StartsWith(name + "{", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(series);
+        Assert.All(series, line => Assert.All(labels, label => Assert.Contains($"{label}=\"", line, StringComparison.Ordinal)));
+        Assert.DoesNotContain(series, line => line.Contains("device=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_gauges_report_every_project_state_and_the_silo_as_a_cloud_silo()
+    {
+        var metrics = await MetricsAfterAProject();
+
+        foreach (var state in new[] { "Pending", "Running", "Completed", "Failed", "Cancelled" })
+        {
+            Assert.Matches($"(?m)^flops_projects\\{{[^}}]*state=\"{state}\"[^}}]*\\}} \\d+", metrics);
+        }
+
+        Assert.Matches("(?m)^flops_projects\\{[^}]*state=\"Completed\"[^}]*\\} [1-9]", metrics);
+        Assert.Matches("(?m)^flops_silo_info\\{[^}]*cluster=\"cloud\"[^}]*role=\"cloud\"[^}]*\\} 1$", metrics);
+        Assert.Matches("(?m)^flops_devices_registered\\{[^}]*cluster=\"default\"[^}]*\\} [1-9]", metrics);
+        Assert.Contains("# TYPE flops_round_duration_seconds histogram", metrics, StringComparison.Ordinal);
+    }
+
+    private static Task<string>? _metricsAfterAProject;
+
+    /// <summary>/metrics once a one-round project has completed; run once for all the exposition tests (one gateway per test run).</summary>
+    private Task<string> MetricsAfterAProject() => _metricsAfterAProject ??= RunAProjectAndScrape();
+
+    private async Task<string> RunAProjectAndScrape()
+    {
+        var created = await gateway.TenantA.PostAsJsonAsync("/api/v1/projects", GatewayFixture.Spec(rounds: 1));
+        var id = (await GatewayFixture.Body(created)).GetProperty("id").GetString()!;
+        await gateway.WaitForState(gateway.TenantA, id, "Completed");
+        return await gateway.Anonymous.GetStringAsync("/metrics");
+    }
+
     [Fact]
     public async Task A_device_registers_and_gets_an_id_and_a_secret_token()
     {
