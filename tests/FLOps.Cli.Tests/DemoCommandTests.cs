@@ -23,6 +23,9 @@ public sealed class DemoCommandTests
     [InlineData("--dp-clipping-norm", "-1", "--dp-clipping-norm")]
     [InlineData("--on-round-failure", "panic", "--on-round-failure")]
     [InlineData("--devices", "ten", "--devices")]
+    [InlineData("--metrics-port", "0", "--metrics-port")]
+    [InlineData("--metrics-port", "70000", "--metrics-port")]
+    [InlineData("--metrics-host", "*", "--metrics-host")]
     public async Task Bad_input_exits_with_code_2_and_one_line_naming_the_option(string option, string value, string named)
     {
         var run = await FlopsProcess.RunAsync("demo", option, value);

@@ -29,6 +29,30 @@ public sealed class SiloCommandTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_silo_with_a_metrics_port_serves_its_role_and_orleans_metrics_to_prometheus()
+    {
+        var metricsPort = CommandProcess.FreePort();
+        var clusterId = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        var siloPort = CommandProcess.FreePort();
+        var gatewayPort = CommandProcess.FreePort();
+        await using var silo = await CommandProcess.StartAsync(
+            ["silo", "--postgres", postgres.ConnectionString, "--silo-port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString(),
+             "--cluster-id", clusterId, "--service-id", clusterId, "--metrics-port", metricsPort.ToString()],
+            "flops silo ready",
+            siloPort,
+            gatewayPort);
+        using var http = new HttpClient();
+
+        var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{metricsPort}/metrics"));
+
+        Assert.Matches("(?m)^flops_silo_info\\{[^}]*cluster=\"cloud\"[^}]*role=\"cloud\"[^}]*\\} 1$", metrics);
+        Assert.Matches("(?m)^flops_projects\\{[^}]*state=\"Running\"[^}]*\\} 0$", metrics);
+        Assert.Contains("orleans_", metrics, StringComparison.Ordinal);
+        Assert.Contains("service_name=\"flops-silo\"", metrics, StringComparison.Ordinal);
+        Assert.Contains($"metrics http://127.0.0.1:{metricsPort}/metrics", silo.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_malformed_connection_string_is_a_usage_error()
     {
         var (exitCode, stderr) = await RunSilo("Hots=nowhere");
