@@ -14,7 +14,7 @@ public static class Metrics
     public static WebApplicationBuilder AddFlopsMetrics(this WebApplicationBuilder builder, string serviceName = "flops-gateway")
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddFlopsTelemetry(
+        builder.AddFlopsTelemetry(
             new FlopsTelemetryOptions { ServiceName = serviceName },
             metrics => metrics.AddMeter([.. HttpMeters]).AddPrometheusExporter(),
             tracing => tracing.AddAspNetCoreInstrumentation());

@@ -36,7 +36,7 @@ public static class EmbeddedSilo
         builder.UseOrleans(silo => silo.UseFlopsEmbedded(
             options.SiloPort == 0 ? FreeTcpPort() : options.SiloPort,
             options.GatewayPort == 0 ? FreeTcpPort() : options.GatewayPort));
-        builder.Services.AddFlopsTelemetry(options.Telemetry);
+        builder.AddFlopsTelemetry(options.Telemetry);
         configureServices?.Invoke(builder.Services);
         return builder.Build();
     }

@@ -1,5 +1,8 @@
+using System.Collections;
 using FLOps.Grains.Telemetry;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -54,21 +57,24 @@ public static class FlopsTelemetry
     /// host's own exporter in <paramref name="metrics"/> (the gateway's <c>/metrics</c>). With none,
     /// nothing is added and the meters cost nothing.
     /// </summary>
-    public static IServiceCollection AddFlopsTelemetry(
-        this IServiceCollection services,
+    public static IHostApplicationBuilder AddFlopsTelemetry(
+        this IHostApplicationBuilder builder,
         FlopsTelemetryOptions options,
         Action<MeterProviderBuilder>? metrics = null,
         Action<TracerProviderBuilder>? tracing = null)
     {
-        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
         var otlp = OtlpEnabled;
         if (!otlp && options.MetricsPort is null && metrics is null)
         {
-            return services;
+            return builder;
         }
 
-        var telemetry = services.AddOpenTelemetry()
+        // The OTLP exporter reads OTEL_* from the host's configuration, which a host built without
+        // defaults (the silos) does not fill from the environment.
+        builder.Configuration.AddInMemoryCollection(OtelVariables());
+        var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(options.ServiceName))
             .WithMetrics(builder =>
             {
@@ -94,6 +100,11 @@ public static class FlopsTelemetry
             telemetry.UseOtlpExporter();
         }
 
-        return services;
+        return builder;
     }
+
+    private static IEnumerable<KeyValuePair<string, string?>> OtelVariables() =>
+        Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
+            .Select(e => KeyValuePair.Create((string)e.Key, (string?)e.Value))
+            .Where(e => e.Key.StartsWith("OTEL_", StringComparison.Ordinal));
 }

@@ -51,7 +51,7 @@ public static class PostgresCluster
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel);
         builder.UseOrleans(silo => silo.UseFlopsPostgres(options));
-        builder.Services.AddFlopsTelemetry(options.Telemetry);
+        builder.AddFlopsTelemetry(options.Telemetry);
         configureServices?.Invoke(builder.Services);
         return builder.Build();
     }
