@@ -16,9 +16,16 @@ public static partial class FlopsMetrics
     private static readonly ConcurrentDictionary<string, (double Accuracy, double Loss)> LatestByProject = new(StringComparer.Ordinal);
 
     private static readonly Counter<long> RoundsEnded = Meter.CreateCounter<long>("flops.rounds.completed", description: "Rounds ended, by outcome (closed: aggregated; failed: no quorum)");
-    private static readonly Histogram<double> RoundDuration = Meter.CreateHistogram<double>("flops.round.duration", unit: "s", description: "Wall time of a round, from hand-out to recorded result");
-    private static readonly Histogram<long> RoundParticipants = Meter.CreateHistogram<long>("flops.round.participants", description: "Updates aggregated per round");
-    private static readonly Histogram<double> AggregationDuration = Meter.CreateHistogram<double>("flops.aggregation.duration", unit: "s", description: "Time to complete a round's aggregate, store and evaluate it");
+    // Buckets for what rounds take here (tens of milliseconds to the 120 s default timeout), not OpenTelemetry's 0, 5, 10, 25, … defaults.
+    private static readonly Histogram<double> RoundDuration = Meter.CreateHistogram(
+        "flops.round.duration", unit: "s", description: "Wall time of a round, from hand-out to recorded result",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300] });
+    private static readonly Histogram<long> RoundParticipants = Meter.CreateHistogram(
+        "flops.round.participants", unit: null, description: "Updates aggregated per round",
+        advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 5, 10, 20, 50, 100, 1000, 10000] });
+    private static readonly Histogram<double> AggregationDuration = Meter.CreateHistogram(
+        "flops.aggregation.duration", unit: "s", description: "Time to complete a round's aggregate, store and evaluate it",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
     private static readonly Counter<long> UpdatesReceived = Meter.CreateCounter<long>("flops.updates.received", description: "Device updates by outcome (accepted, rejected, refused, late) and reason");
     private static readonly Counter<long> UpdateBytes = Meter.CreateCounter<long>("flops.update.bytes", unit: "By", description: "Bytes of accepted device updates");
 
