@@ -52,12 +52,13 @@ public sealed class RobustRoundTests(FlopsClusterFixture fixture)
     [Fact]
     public async Task A_round_closes_at_its_deadline_with_the_quorum_and_refuses_and_counts_the_stragglers_late_updates()
     {
-        // Device i of 3 uploads 3.5·(i+1) s after training; the round waits 6 s and needs one update.
+        // Device i of 3 uploads 6·(i+1) s after training; the round waits 9 s and needs one update.
+        // 3 s either side of the deadline keeps the outcome the same on a loaded 2-core machine.
         var projectId = Specs.NewId();
         var spec = Specs.Simulated(devices: 3, rounds: 1, minFit: 1) with
         {
-            Training = new TrainingSpec { Rounds = 1, MinFitClients = 1, MinAvailableClients = 1, LearningRate = 0.1, RoundTimeoutSeconds = 6 },
-            Simulation = new SimulationSpec { Devices = 3, Seed = 7, LatencySeconds = 10.5 },
+            Training = new TrainingSpec { Rounds = 1, MinFitClients = 1, MinAvailableClients = 1, LearningRate = 0.1, RoundTimeoutSeconds = 9 },
+            Simulation = new SimulationSpec { Devices = 3, Seed = 7, LatencySeconds = 18 },
         };
 
         var ended = await ProjectWatcher.RunToEnd(Grains, projectId, spec);
@@ -66,13 +67,13 @@ public sealed class RobustRoundTests(FlopsClusterFixture fixture)
         var round = Assert.Single(ended.Rounds);
         Assert.Equal(1, round.Participants);
         Assert.Equal([$"{projectId}/sim-0000"], round.ParticipantIds);
-        Assert.InRange(round.Seconds, 5.9, 8.5);
+        Assert.InRange(round.Seconds, 8.9, 12);
         Assert.Equal([$"{projectId}/sim-0001", $"{projectId}/sim-0002"], round.Failures.Select(f => f.DeviceId).Order(StringComparer.Ordinal));
-        Assert.All(round.Failures, f => Assert.Contains("no update within the 6 s round timeout", f.Reason));
+        Assert.All(round.Failures, f => Assert.Contains("no update within the 9 s round timeout", f.Reason));
 
         var roundGrain = Grains.GetGrain<IRoundGrain>(IRoundGrain.KeyFor(projectId, 1));
         var refusals = await roundGrain.GetRefusals();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (refusals.AfterClose < 2)
         {
             await Task.Delay(200, limit.Token);
