@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace FLOps.System.Tests.Infrastructure;
 
 /// <summary>
@@ -24,24 +22,8 @@ public sealed class PostgresFixture : IAsyncLifetime
         }
     }
 
-    public async Task InitializeAsync()
-    {
-        var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot, "infra", "postgres", "up.sh")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"infra/postgres/up.sh failed ({process.ExitCode}): {await stderr}");
-        }
-
-        ConnectionString = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
-    }
+    public async Task InitializeAsync() =>
+        ConnectionString = (await ExternalCommand.RunInfraScriptAsync("postgres/up.sh")).EnsureSuccess().LastLine;
 
     public Task DisposeAsync() => Task.CompletedTask;
 }
