@@ -1,0 +1,92 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace FLOps.System.Tests.Infrastructure;
+
+/// <summary>
+/// <c>flops serve</c> scraped every second by a real Prometheus (loading the project's alerting
+/// rules), after it ran one short project: 4 simulated devices, one of which sends noise that
+/// <c>validation.maxUpdateNorm</c> rejects, and one request refused for want of an API key. So
+/// every kind of series the dashboards show has samples.
+/// </summary>
+public sealed class ScrapedServe : IAsyncLifetime
+{
+    public const string ScrapeInterval = "1s";
+    private const string Key = "prometheus-test-key";
+    private CommandProcess? _serve;
+
+    public PrometheusServer Prometheus { get; private set; } = null!;
+
+    /// <summary>The scrape target of <c>flops serve</c> (its Prometheus <c>instance</c> label).</summary>
+    public string Instance { get; private set; } = "";
+
+    public string ProjectId { get; private set; } = "";
+
+    public static string RulesFile => Path.Combine(PostgresFixture.RepositoryRoot, "infra", "prometheus", "rules.yml");
+
+    public async Task InitializeAsync()
+    {
+        var port = CommandProcess.FreePort();
+        Instance = $"127.0.0.1:{port}";
+        _serve = await CommandProcess.StartAsync(
+            ["serve", "--urls", $"http://{Instance}"], "flops serve: listening", environment: new Dictionary<string, string> { ["FLOPS_API_KEYS"] = Key });
+        Prometheus = await PrometheusServer.StartAsync($"""
+            global:
+              scrape_interval: {ScrapeInterval}
+              evaluation_interval: {ScrapeInterval}
+            rule_files:
+              - "{RulesFile}"
+            scrape_configs:
+              - job_name: flops-gateway
+                static_configs:
+                  - targets: ["{Instance}"]
+            """);
+
+        // Prometheus picks up its targets a few seconds after it is ready: have two scrapes before the
+        // project starts, so the project's counters are seen growing.
+        await Prometheus.WaitUntilAsync($"count_over_time(up{{instance=\"{Instance}\"}}[1m])", v => v >= 2, TimeSpan.FromSeconds(60));
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{Instance}") };
+        (await http.GetAsync(new Uri("/api/v1/projects", UriKind.Relative))).Dispose();   // 401: no key
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        using var created = await http.PostAsJsonAsync("/api/v1/projects", new
+        {
+            name = "scraped",
+            training = new { rounds = 4, batchSize = 16, learningRate = 0.5 },
+            validation = new { maxUpdateNorm = 20.0 },
+            simulation = new { devices = 4, byzantineDevices = 1, byzantineAttack = "noise" },
+        });
+        created.EnsureSuccessStatusCode();
+        ProjectId = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/v1/projects/{ProjectId}", UriKind.Relative))).RootElement.GetProperty("state").GetString() != "Completed")
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"project {ProjectId} did not complete:\n{_serve.Log}");
+            }
+
+            await Task.Delay(200);
+        }
+
+        // The final counts scraped, and every series of the project scraped at least twice (rate needs two samples).
+        var selector = $"flops_rounds_completed_total{{project=\"{ProjectId}\"}}";
+        await Prometheus.WaitUntilAsync($"sum({selector})", v => v >= 4, TimeSpan.FromSeconds(60));
+        await Prometheus.WaitUntilAsync($"min(count_over_time({selector}[1m]))", v => v >= 2, TimeSpan.FromSeconds(60));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Prometheus is not null)
+        {
+            await Prometheus.DisposeAsync();
+        }
+
+        if (_serve is not null)
+        {
+            await _serve.DisposeAsync();
+        }
+    }
+}
