@@ -59,6 +59,19 @@ public sealed partial class PrometheusTests(ScrapedServe deployment, ITestOutput
     }
 
     [Fact]
+    public async Task The_real_metrics_raise_the_alerts_they_should_and_no_other()
+    {
+        // Pending, not yet firing: each alert waits its 'for' duration, longer than this test.
+        var limit = TimeSpan.FromSeconds(30);
+        await deployment.Prometheus.WaitUntilAsync($"count(ALERTS{{alertname=\"FlopsSiloDown\", instance=\"{deployment.DownSilo}\"}})", v => v >= 1, limit);
+        await deployment.Prometheus.WaitUntilAsync($"count(ALERTS{{alertname=\"FlopsUpdateRejectionRatioHigh\", project=\"{deployment.ProjectId}\"}})", v => v >= 1, limit);
+        var alerts = await deployment.Prometheus.QueryAsync("count by (alertname) (ALERTS)");
+        Assert.Equal(
+            ["FlopsSiloDown", "FlopsUpdateRejectionRatioHigh"],
+            alerts.Select(a => a.GetProperty("metric").GetProperty("alertname").GetString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Every_query_of_every_dashboard_panel_returns_series_from_the_scraped_service()
     {
         var failures = new StringBuilder();

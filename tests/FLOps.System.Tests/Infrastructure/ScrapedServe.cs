@@ -8,7 +8,8 @@ namespace FLOps.System.Tests.Infrastructure;
 /// <c>flops serve</c> scraped every second by a real Prometheus (loading the project's alerting
 /// rules), after it ran one short project: 4 simulated devices, one of which sends noise that
 /// <c>validation.maxUpdateNorm</c> rejects, and one request refused for want of an API key. So
-/// every kind of series the dashboards show has samples.
+/// every kind of series the dashboards show has samples. A second job names a silo target where
+/// nothing listens: a silo that is down.
 /// </summary>
 public sealed class ScrapedServe : IAsyncLifetime
 {
@@ -22,6 +23,9 @@ public sealed class ScrapedServe : IAsyncLifetime
     public string Instance { get; private set; } = "";
 
     public string ProjectId { get; private set; } = "";
+
+    /// <summary>The scrape target of the <c>flops-silo</c> job, where no silo answers.</summary>
+    public string DownSilo { get; } = $"127.0.0.1:{CommandProcess.FreePort()}";
 
     public static string RulesFile => Path.Combine(PostgresFixture.RepositoryRoot, "infra", "prometheus", "rules.yml");
 
@@ -41,6 +45,9 @@ public sealed class ScrapedServe : IAsyncLifetime
               - job_name: flops-gateway
                 static_configs:
                   - targets: ["{Instance}"]
+              - job_name: flops-silo
+                static_configs:
+                  - targets: ["{DownSilo}"]
             """);
 
         // Prometheus picks up its targets a few seconds after it is ready: have two scrapes before the
