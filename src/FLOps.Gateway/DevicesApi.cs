@@ -1,4 +1,5 @@
 using FLOps.Abstractions.Devices;
+using FLOps.Abstractions.Edge;
 using FLOps.Grains.Devices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -8,6 +9,8 @@ namespace FLOps.Gateway;
 
 public static class DevicesApi
 {
+    public const string DefaultCluster = "default";
+
     public static RouteGroupBuilder MapDevicesApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/devices").WithTags("Devices").AddEndpointFilter<RequireApiKey>();
@@ -29,13 +32,17 @@ public static class DevicesApi
             return Results.ValidationProblem(errors, title: "Invalid device registration");
         }
 
+        // A device of a named edge cluster carries it in its id, so that its grain lives on that
+        // cluster's silos (and its updates go to that cluster's aggregator in hierarchical mode).
+        var cluster = string.IsNullOrWhiteSpace(request.Cluster) ? DefaultCluster : request.Cluster;
         var id = "d-" + Guid.NewGuid().ToString("N")[..16];
+        id = cluster == DefaultCluster ? id : EdgeKeys.InCluster(id, cluster);
         var token = DeviceTokens.NewToken();
         var profile = new DeviceProfile
         {
             Name = request.Name!,
             DataTags = [.. request.DataTags!],
-            Cluster = string.IsNullOrWhiteSpace(request.Cluster) ? "default" : request.Cluster,
+            Cluster = cluster,
             SampleCount = request.SampleCount,
             Capabilities = request.Capabilities,
         };
@@ -60,9 +67,9 @@ public sealed record DeviceRegistrationRequest(string? Name, string[]? DataTags,
             errors["dataTags"] = ["must list at least one tag of 1 to 100 characters"];
         }
 
-        if (Cluster is { Length: > 100 })
+        if (Cluster is not null && !string.IsNullOrWhiteSpace(Cluster) && !EdgeKeys.IsValidClusterName(Cluster))
         {
-            errors["cluster"] = ["must be at most 100 characters"];
+            errors["cluster"] = ["must be 1 to 100 letters, digits, '-', '_' or '.'"];
         }
 
         if (Capabilities is { } c && (c.Cores < 1 || c.MemoryBytes < 0 || c.Platform is null || c.Platform.Length > 200))

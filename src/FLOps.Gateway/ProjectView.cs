@@ -2,7 +2,13 @@ using FLOps.Abstractions.Projects;
 
 namespace FLOps.Gateway;
 
-/// <summary>A project as the HTTP API shows it (field names are part of the contract).</summary>
+/// <summary>
+/// A project as the HTTP API shows it (field names are part of the contract). In hierarchical
+/// mode each entry of <c>rounds</c> is a cycle (<c>round</c> is the cycle number,
+/// <c>currentRound</c>/<c>totalRounds</c> count cycles) and <c>clusters</c> holds each edge
+/// cluster's part: included, or dropped with the reason, and its inner rounds numbered 1 to
+/// <c>training.rounds</c> within the cycle.
+/// </summary>
 public sealed record ProjectView(
     string Id,
     string Name,
@@ -12,6 +18,7 @@ public sealed record ProjectView(
     string? Reason,
     DateTimeOffset? CreatedAt,
     DateTimeOffset? FinishedAt,
+    string Mode,
     long BytesToCloud,
     string? ModelHash,
     IReadOnlyList<RoundView> Rounds)
@@ -28,17 +35,31 @@ public sealed record ProjectView(
             snapshot.Reason,
             snapshot.CreatedAt,
             snapshot.FinishedAt,
+            snapshot.Spec?.Training.Mode ?? "classic",
             snapshot.BytesToCloud,
             snapshot.Model.IsNone ? null : snapshot.Model.Hash,
             [.. snapshot.Rounds.Select(RoundView.Of)]);
     }
 }
 
-public sealed record RoundView(int Round, int Participants, int Selected, double? Loss, double? Accuracy, double Seconds, double TrainingLoss, IReadOnlyList<DeviceFailure> Failures)
+public sealed record RoundView(
+    int Round, int Participants, int Selected, double? Loss, double? Accuracy, double Seconds, double TrainingLoss, long UpdateBytes, IReadOnlyList<DeviceFailure> Failures, IReadOnlyList<ClusterView>? Clusters)
 {
     public static RoundView Of(RoundSummary r)
     {
         ArgumentNullException.ThrowIfNull(r);
-        return new(r.Round, r.Participants, r.Selected, r.Loss, r.Accuracy, r.Seconds, r.TrainingLoss, r.Failures);
+        return new(
+            r.Round, r.Participants, r.Selected, r.Loss, r.Accuracy, r.Seconds, r.TrainingLoss, r.UpdateBytes, r.Failures,
+            r.Clusters.Count == 0 ? null : [.. r.Clusters.Select(ClusterView.Of)]);
+    }
+}
+
+/// <summary>One edge cluster in one cycle: <c>reason</c> says why it was dropped.</summary>
+public sealed record ClusterView(string Cluster, bool Included, string? Reason, long SampleCount, long BytesToCloud, IReadOnlyList<RoundView> InnerRounds)
+{
+    public static ClusterView Of(ClusterSummary c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        return new(c.Cluster, c.Included, c.Reason, c.SampleCount, c.BytesToCloud, [.. c.InnerRounds.Select(RoundView.Of)]);
     }
 }

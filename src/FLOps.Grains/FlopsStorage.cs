@@ -11,4 +11,6 @@ public static class FlopsStorage
     public const string DeviceState = "device";
     public const string DeviceDirectoryState = "device-directory";
     public const string TenantState = "tenant";
+    public const string EdgeAggregatorState = "edge-aggregator";
+    public const string RootAggregatorState = "root-aggregator";
 }

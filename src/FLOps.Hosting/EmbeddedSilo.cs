@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using FLOps.Grains;
+using FLOps.Grains.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -18,6 +19,15 @@ public sealed record EmbeddedSiloOptions
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Warning;
 
     public FlopsTelemetryOptions Telemetry { get; init; } = new();
+
+    /// <summary>Cloud (the default) or an edge silo of a named cluster.</summary>
+    public SiloRole Role { get; init; } = SiloRole.CloudSilo;
+
+    /// <summary>The silo port of the first silo, for a further silo of the same process to join it; 0 for the first one.</summary>
+    public int PrimarySiloPort { get; init; }
+
+    /// <summary>See <see cref="EdgePlacementOptions.Strict"/>: on when the process hosts edge silos.</summary>
+    public bool StrictEdgePlacement { get; init; }
 }
 
 /// <summary>
@@ -33,9 +43,13 @@ public static class EmbeddedSilo
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel);
         // The embedded silo is an implementation detail of one process: only its errors are news to the user.
         builder.Logging.AddFilter("Orleans", LogLevel.Error);
-        builder.UseOrleans(silo => silo.UseFlopsEmbedded(
-            options.SiloPort == 0 ? FreeTcpPort() : options.SiloPort,
-            options.GatewayPort == 0 ? FreeTcpPort() : options.GatewayPort));
+        var siloPort = options.SiloPort == 0 ? FreeTcpPort() : options.SiloPort;
+        var gatewayPort = options.GatewayPort == 0 ? FreeTcpPort() : options.GatewayPort;
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(siloPort, gatewayPort, options.PrimarySiloPort == 0 ? null : new IPEndPoint(IPAddress.Loopback, options.PrimarySiloPort));
+            silo.AddFlopsInMemoryState().AddFlopsGrains(options.Role, options.StrictEdgePlacement);
+        });
         builder.AddFlopsTelemetry(options.Telemetry);
         configureServices?.Invoke(builder.Services);
         return builder.Build();
@@ -58,10 +72,14 @@ public static class EmbeddedSilo
         return silo;
     }
 
-    /// <summary>What every FLOps silo needs whatever its clustering and storage: grain services and the state serializer.</summary>
-    public static ISiloBuilder AddFlopsGrains(this ISiloBuilder silo)
+    /// <summary>
+    /// What every FLOps silo needs whatever its clustering and storage: grain services, the state
+    /// serializer, and its role (cloud unless said otherwise) published for edge placement.
+    /// </summary>
+    public static ISiloBuilder AddFlopsGrains(this ISiloBuilder silo, SiloRole? role = null, bool strictEdgePlacement = false)
     {
         ArgumentNullException.ThrowIfNull(silo);
+        silo.AddFlopsEdgePlacement(role ?? SiloRole.CloudSilo, strictEdgePlacement);
 
         // Grain state goes through the Orleans serializer, the same version-tolerant codecs as
         // messages ([GenerateSerializer]/[Id]), not the JSON default that cannot read records.

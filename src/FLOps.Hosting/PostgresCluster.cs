@@ -1,5 +1,6 @@
 using System.Net;
 using FLOps.Grains;
+using FLOps.Grains.Placement;
 using FLOps.Grains.Services;
 using FLOps.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,6 +32,9 @@ public sealed record PostgresSiloOptions
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Warning;
 
     public FlopsTelemetryOptions Telemetry { get; init; } = new() { ServiceName = "flops-silo" };
+
+    /// <summary>Cloud (the default) or an edge silo of a named cluster, published as silo metadata.</summary>
+    public SiloRole Role { get; init; } = SiloRole.CloudSilo;
 }
 
 /// <summary>
@@ -100,7 +104,8 @@ public static class PostgresCluster
         silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         silo.Services.AddSingleton<IModelStore, PostgresModelStore>();
         silo.Services.AddSingleton<IUpdateJournal, PostgresUpdateJournal>();
-        return silo.AddFlopsGrains();
+        // A durable cluster is a real deployment: an edge cluster's grains live on its silos or nowhere.
+        return silo.AddFlopsGrains(options.Role, strictEdgePlacement: true);
     }
 
     /// <summary>An Orleans client of a durable cluster; it finds the gateways in the membership table.</summary>

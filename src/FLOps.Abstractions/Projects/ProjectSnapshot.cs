@@ -64,6 +64,34 @@ public sealed record RoundSummary
 
     /// <summary>Reasons of the first refused updates (at most 20).</summary>
     [Id(19)] public IReadOnlyList<string> RefusalReasons { get; init; } = [];
+
+    /// <summary>Samples behind the aggregated updates (the round's weight when it is an edge cluster's inner round).</summary>
+    [Id(20)] public long SampleCount { get; init; }
+
+    /// <summary>Hierarchical mode: this summary is a cycle; each edge cluster's part in it, included or dropped with the reason.</summary>
+    [Id(21)] public IReadOnlyList<ClusterSummary> Clusters { get; init; } = [];
+}
+
+/// <summary>One edge cluster in one cycle of a hierarchical project.</summary>
+[GenerateSerializer, Immutable, Alias("flops.ClusterSummary")]
+public sealed record ClusterSummary
+{
+    [Id(0)] public string Cluster { get; init; } = "";
+
+    /// <summary>Whether the cluster model went into the cycle's global model.</summary>
+    [Id(1)] public bool Included { get; init; }
+
+    /// <summary>Why the cluster was dropped from the cycle; <c>null</c> when included.</summary>
+    [Id(2)] public string? Reason { get; init; }
+
+    /// <summary>The cluster model's weight: samples of its last inner round.</summary>
+    [Id(3)] public long SampleCount { get; init; }
+
+    /// <summary>Bytes the cluster sent to the cloud this cycle (its model).</summary>
+    [Id(4)] public long BytesToCloud { get; init; }
+
+    /// <summary>The cluster's inner rounds, numbered 1 to <c>training.rounds</c> within the cycle.</summary>
+    [Id(5)] public IReadOnlyList<RoundSummary> InnerRounds { get; init; } = [];
 }
 
 [GenerateSerializer, Immutable, Alias("flops.DeviceFailure")]

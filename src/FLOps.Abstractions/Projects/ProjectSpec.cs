@@ -73,7 +73,7 @@ public sealed record TrainingSpec
 
     [Id(1)] public int Rounds { get; init; } = 10;
 
-    /// <summary>Hierarchical mode only: cloud aggregations, each after <see cref="Rounds"/> edge rounds.</summary>
+    /// <summary>Hierarchical mode only: cloud aggregations, each after <see cref="Rounds"/> inner rounds in every edge cluster.</summary>
     [Id(2)] public int Cycles { get; init; } = 1;
 
     [Id(3)] public int LocalEpochs { get; init; } = 1;
@@ -103,6 +103,9 @@ public sealed record TrainingSpec
 
     /// <summary>Retries of one round number under <c>onRoundFailure: retry</c>.</summary>
     [Id(11)] public int MaxRoundRetries { get; init; } = 2;
+
+    /// <summary>Hierarchical mode: fewest edge clusters whose models a cycle may be aggregated from (the others are dropped for the cycle).</summary>
+    [Id(12)] public int MinFitClusters { get; init; } = 1;
 }
 
 [GenerateSerializer, Immutable, Alias("flops.StrategySpec")]
@@ -138,4 +141,10 @@ public sealed record SimulationSpec
     /// global plus Gaussian noise of standard deviation 1 per parameter.
     /// </summary>
     [Id(5)] public string ByzantineAttack { get; init; } = "flip";
+
+    /// <summary>
+    /// Hierarchical mode: the edge clusters the simulated devices are spread over (device i to
+    /// cluster i mod K); by default the edge clusters that have a live silo at submission.
+    /// </summary>
+    [Id(6)] public IReadOnlyList<string>? Clusters { get; init; }
 }

@@ -63,6 +63,20 @@ public sealed record RoundPlan
 
     /// <summary>0 for the first attempt at this round number; retries count up.</summary>
     [Id(7)] public int Attempt { get; init; }
+
+    /// <summary>Set for an inner round of a hierarchical cycle: the round reports to its edge aggregator, not to the project.</summary>
+    [Id(8)] public EdgeRoundContext? Edge { get; init; }
+}
+
+/// <summary>Which edge aggregator an inner round belongs to.</summary>
+[GenerateSerializer, Immutable, Alias("flops.EdgeRoundContext")]
+public sealed record EdgeRoundContext
+{
+    [Id(0)] public string AggregatorKey { get; init; } = "";
+
+    [Id(1)] public string Cluster { get; init; } = "";
+
+    [Id(2)] public int Cycle { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("flops.UpdateReceipt")]

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FLOps.Grains.Placement;
 using FLOps.Hosting;
 
 namespace FLOps.Cli.Cluster;
@@ -25,19 +26,25 @@ public static class SiloCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var connectionString = parse.GetValue(cluster.Postgres) ?? throw new UsageException("--postgres is required: a silo keeps its cluster's state in PostgreSQL (infra/postgres/up.sh prints the connection string)");
-            if (parse.GetValue(role) != "cloud" || parse.GetValue(edgeCluster) is not null)
+            SiloRole siloRole;
+            try
             {
-                throw new UsageException("--role edge and --cluster are not yet supported; every silo is a cloud silo");
+                siloRole = SiloRole.Parse(parse.GetValue(role), parse.GetValue(edgeCluster));
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException(e.Message);
             }
 
             var options = cluster.SiloOptions(parse, connectionString, parse.GetValue(siloPort), parse.GetValue(gatewayPort)) with
             {
                 Telemetry = metrics.Telemetry(parse, "flops-silo"),
+                Role = siloRole,
             };
             using var host = await PostgresCluster.BuildSiloAsync(options, cancellationToken);
             await host.StartAsync(cancellationToken);
             var endpoint = options.Telemetry.MetricsPort is { } port ? $", metrics http://{options.Telemetry.MetricsHost}:{port}/metrics" : "";
-            await Console.Out.WriteLineAsync($"flops silo ready: 127.0.0.1:{options.SiloPort}, gateway {options.GatewayPort}, cluster '{options.ClusterId}', service '{options.ServiceId}'{endpoint}");
+            await Console.Out.WriteLineAsync($"flops silo ready: 127.0.0.1:{options.SiloPort}, gateway {options.GatewayPort}, cluster '{options.ClusterId}', service '{options.ServiceId}', role {siloRole}{endpoint}");
             return await CommandLineRunner.RunUntilCancelledAsync(host, cancellationToken);
         });
         return command;

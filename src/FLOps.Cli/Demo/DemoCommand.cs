@@ -20,7 +20,8 @@ public static class DemoCommand
         var timeout = new Option<int>("--round-timeout") { Description = "Seconds a round waits for updates", DefaultValueFactory = _ => 120 };
         var strategy = new Option<string>("--strategy") { Description = "Aggregation strategy", DefaultValueFactory = _ => "fedavg" };
         var mode = new Option<string>("--mode") { Description = "classic or hierarchical", DefaultValueFactory = _ => "classic" };
-        var edgeClusters = new Option<int>("--edge-clusters") { Description = "Edge clusters for hierarchical mode", DefaultValueFactory = _ => 0 };
+        var edgeClusters = new Option<int>("--edge-clusters") { Description = "Edge silos to host beside the cloud silo, one per edge cluster (edge-a, edge-b, ...); hierarchical mode spreads the devices over them", DefaultValueFactory = _ => 0 };
+        var cycles = new Option<int>("--cycles") { Description = "Hierarchical mode: cloud aggregations, each after --rounds inner rounds in every edge cluster", DefaultValueFactory = _ => 1 };
         var byzantine = new Option<int>("--byzantine") { Description = "Simulated devices (the first K) that send poisoned updates", DefaultValueFactory = _ => 0 };
         var attack = new Option<string>("--attack") { Description = "What byzantine devices send: flip (update change scaled by -10) or noise (global + N(0,1) per parameter)", DefaultValueFactory = _ => "flip" };
         var strategyParams = new Option<string[]>("--strategy-param") { Description = "A strategy parameter as key=value (repeat for several), e.g. --strategy-param f=2", AllowMultipleArgumentsPerToken = false };
@@ -37,7 +38,7 @@ public static class DemoCommand
         var command = new Command("demo", "Run one federated training on simulated devices over the bundled MNIST, in this process")
         {
             devices, rounds, model, partition, seed, localEpochs, batchSize, learningRate, minFit, fractionFit, timeout,
-            strategy, strategyParams, mode, edgeClusters, byzantine, attack, maxUpdateNorm, clippingNorm, noiseMultiplier, onRoundFailure, output, json, siloPort, gatewayPort,
+            strategy, strategyParams, mode, edgeClusters, cycles, byzantine, attack, maxUpdateNorm, clippingNorm, noiseMultiplier, onRoundFailure, output, json, siloPort, gatewayPort,
         };
         var cluster = new ClusterOptions();
         foreach (var option in cluster.All.Concat(metrics.All))
@@ -47,7 +48,6 @@ public static class DemoCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            NotYetSupported(parse.GetValue(edgeClusters) != 0, "--edge-clusters");
             var settings = new DemoSettings
             {
                 Devices = parse.GetValue(devices),
@@ -70,6 +70,8 @@ public static class DemoCommand
                 NoiseMultiplier = parse.GetValue(noiseMultiplier),
                 OnRoundFailure = parse.GetValue(onRoundFailure)!,
                 Mode = parse.GetValue(mode)!,
+                EdgeClusters = parse.GetValue(edgeClusters),
+                Cycles = parse.GetValue(cycles),
                 OutputDirectory = parse.GetValue(output) ?? "",
                 Json = parse.GetValue(json),
                 SiloPort = parse.GetValue(siloPort),
@@ -78,6 +80,7 @@ public static class DemoCommand
             };
             if (parse.GetValue(cluster.Postgres) is { } connectionString)
             {
+                NotYetSupported(settings.EdgeClusters != 0, "--edge-clusters with --postgres (start edge silos with flops silo --role edge --cluster NAME; the project uses those live)");
                 settings = settings with { Durable = cluster.SiloOptions(parse, connectionString, settings.SiloPort, settings.GatewayPort) with { Telemetry = settings.Telemetry } };
             }
 

@@ -33,6 +33,17 @@ public sealed record DemoResult
 
     public long BytesToCloud { get; init; }
 
+    /// <summary><c>classic</c> or <c>hierarchical</c>.</summary>
+    public string Mode { get; init; } = "classic";
+
+    public int EdgeClusters { get; init; }
+
+    /// <summary>Hierarchical mode: cycles run.</summary>
+    public int? Cycles { get; init; }
+
+    /// <summary>Hierarchical mode: device update bytes received by the edge aggregators (what classic mode would send the cloud).</summary>
+    public long? BytesToEdge { get; init; }
+
     public string ModelKind { get; init; } = "";
 
     public string Partition { get; init; } = "";

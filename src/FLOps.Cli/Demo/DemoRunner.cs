@@ -30,6 +30,9 @@ public static class DemoRunner
         ["training.fractionFit"] = "--fraction-fit",
         ["training.roundTimeoutSeconds"] = "--round-timeout",
         ["training.mode"] = "--mode",
+        ["training.cycles"] = "--cycles",
+        ["simulation.clusters"] = "--edge-clusters",
+        ["training.minFitClusters"] = "--edge-clusters",
         ["model.kind"] = "--model",
         ["strategy"] = "--strategy",
         ["simulation.byzantineDevices"] = "--byzantine",
@@ -53,6 +56,7 @@ public static class DemoRunner
             {
                 Mode = settings.Mode,
                 Rounds = settings.Rounds,
+                Cycles = settings.Cycles,
                 LocalEpochs = settings.LocalEpochs,
                 BatchSize = settings.BatchSize,
                 LearningRate = settings.LearningRate,
@@ -70,6 +74,7 @@ public static class DemoRunner
                 Seed = settings.Seed,
                 ByzantineDevices = settings.ByzantineDevices,
                 ByzantineAttack = settings.Attack,
+                Clusters = settings.IsHierarchical && settings.EdgeClusters > 0 ? settings.EdgeClusterNames : null,
             },
             Validation = settings.MaxUpdateNorm is { } bound ? new ValidationSpec { MaxUpdateNorm = bound } : null,
             Privacy = settings.ClippingNorm is not null || settings.NoiseMultiplier != 0
@@ -79,8 +84,19 @@ public static class DemoRunner
     }
 
     /// <summary>Throws <see cref="UsageException"/> naming the option behind the first problem of the spec.</summary>
-    public static void Validate(ProjectSpec spec)
+    public static void Validate(ProjectSpec spec, DemoSettings settings)
     {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.EdgeClusters is < 0 or > DemoSettings.MaxEdgeClusters)
+        {
+            throw new UsageException($"--edge-clusters: must be between 0 and {DemoSettings.MaxEdgeClusters} (got {settings.EdgeClusters})");
+        }
+
+        if (settings.IsHierarchical && settings.EdgeClusters == 0 && settings.Durable is null)
+        {
+            throw new UsageException("--edge-clusters: hierarchical mode needs at least 1 edge cluster (e.g. --edge-clusters 2)");
+        }
+
         var errors = ProjectSpecValidator.Validate(spec);
         if (errors.Count > 0)
         {
@@ -100,71 +116,68 @@ public static class DemoRunner
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(stdout);
         var spec = SpecFor(settings);
-        Validate(spec);
+        Validate(spec, settings);
 
         var clock = Stopwatch.StartNew();
-        using var host = settings.Durable is { } durable
-            ? await PostgresCluster.BuildSiloAsync(durable with { SiloPort = FreePortOr(durable.SiloPort), GatewayPort = FreePortOr(durable.GatewayPort) }, cancellationToken)
-            : EmbeddedSilo.Build(new EmbeddedSiloOptions { SiloPort = settings.SiloPort, GatewayPort = settings.GatewayPort, Telemetry = settings.Telemetry });
-        await host.StartAsync(cancellationToken);
-        try
+        await using var silos = await DemoSilos.StartAsync(settings, cancellationToken);
+        var flops = new FlopsClient(silos.Grains);
+        await stdout.WriteLineAsync(settings.IsHierarchical
+            ? $"FLOps demo (hierarchical): {settings.Devices} devices over {silos.Description}, {settings.Cycles} cycles of {settings.Rounds} inner rounds of {spec.Strategy.Name}, {settings.Model} model, {settings.Partition} partition, seed {settings.Seed}"
+            : $"FLOps demo: {settings.Devices} devices, {settings.Rounds} rounds of {spec.Strategy.Name}, {settings.Model} model, {settings.Partition} partition, seed {settings.Seed}");
+        var projectId = (await flops.SubmitAsync(spec)).Id;
+        var outputDirectory = Path.GetFullPath(string.IsNullOrWhiteSpace(settings.OutputDirectory)
+            ? Path.Combine("flops-out", projectId)
+            : settings.OutputDirectory);
+        Directory.CreateDirectory(outputDirectory);
+        using var cancelOnCtrlC = cancellationToken.Register(() => flops.CancelAsync(projectId, "interrupted from the terminal"));
+        // Ctrl-C cancels the project; following goes on until the project says it ended.
+        var final = await FollowAsync(flops.WatchAsync(projectId, CancellationToken.None), settings, stdout);
+
+        if (final.State != ProjectState.Completed)
         {
-            var flops = new FlopsClient(host.Services.GetRequiredService<IGrainFactory>());
-            await stdout.WriteLineAsync($"FLOps demo: {settings.Devices} devices, {settings.Rounds} rounds of {spec.Strategy.Name}, {settings.Model} model, {settings.Partition} partition, seed {settings.Seed}");
-            var projectId = (await flops.SubmitAsync(spec)).Id;
-            var outputDirectory = Path.GetFullPath(string.IsNullOrWhiteSpace(settings.OutputDirectory)
-                ? Path.Combine("flops-out", projectId)
-                : settings.OutputDirectory);
-            Directory.CreateDirectory(outputDirectory);
-            using var cancelOnCtrlC = cancellationToken.Register(() => flops.CancelAsync(projectId, "interrupted from the terminal"));
-            // Ctrl-C cancels the project; following goes on until the project says it ended.
-            var final = await FollowAsync(flops.WatchAsync(projectId, CancellationToken.None), settings, stdout);
-
-            if (final.State != ProjectState.Completed)
-            {
-                await Console.Error.WriteLineAsync($"flops: project {final.State}: {final.Reason}");
-                return ExitCodes.Failure;
-            }
-
-            var onnx = await flops.DownloadModelAsync(projectId);
-            var modelPath = Path.Combine(outputDirectory, "model.onnx");
-            await File.WriteAllBytesAsync(modelPath, onnx, CancellationToken.None);
-            var evaluation = EvaluateWithMlNet(onnx);
-            var result = new DemoResult
-            {
-                ProjectId = projectId,
-                Accuracy = evaluation.MicroAccuracy,
-                Loss = evaluation.LogLoss,
-                Rounds = final.Rounds.Count,
-                Devices = settings.Devices,
-                Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
-                Model = modelPath,
-                BytesToCloud = final.BytesToCloud,
-                ModelKind = spec.Model.Kind,
-                Partition = settings.Partition,
-                Strategy = spec.Strategy.Name,
-                Seed = settings.Seed,
-                Metrics = Path.Combine(outputDirectory, "rounds.csv"),
-                History = final.Rounds,
-            };
-            await WriteMetricsAsync(outputDirectory, result);
-
-            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Final accuracy (ML.NET, {evaluation.Count} held-out digits): {evaluation.MicroAccuracy:F4}, log-loss {evaluation.LogLoss:F4}, {result.Seconds:F1} s"));
-            await stdout.WriteLineAsync($"Model: {modelPath}");
-            if (settings.Json)
-            {
-                await stdout.WriteLineAsync(JsonSerializer.Serialize(result with { History = null }, DemoResult.JsonOptions));
-            }
-
-            return ExitCodes.Success;
+            await Console.Error.WriteLineAsync($"flops: project {final.State}: {final.Reason}");
+            return ExitCodes.Failure;
         }
-        finally
+
+        var onnx = await flops.DownloadModelAsync(projectId);
+        var modelPath = Path.Combine(outputDirectory, "model.onnx");
+        await File.WriteAllBytesAsync(modelPath, onnx, CancellationToken.None);
+        var evaluation = EvaluateWithMlNet(onnx);
+        var result = new DemoResult
         {
-            await host.StopAsync(CancellationToken.None);
+            ProjectId = projectId,
+            Accuracy = evaluation.MicroAccuracy,
+            Loss = evaluation.LogLoss,
+            Rounds = final.Rounds.Count,
+            Devices = settings.Devices,
+            Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
+            Model = modelPath,
+            BytesToCloud = final.BytesToCloud,
+            Mode = spec.Training.Mode,
+            EdgeClusters = settings.EdgeClusters,
+            Cycles = settings.IsHierarchical ? settings.Cycles : null,
+            BytesToEdge = settings.IsHierarchical ? final.Rounds.Sum(c => c.Clusters.Sum(k => k.InnerRounds.Sum(r => r.UpdateBytes))) : null,
+            ModelKind = spec.Model.Kind,
+            Partition = settings.Partition,
+            Strategy = spec.Strategy.Name,
+            Seed = settings.Seed,
+            Metrics = Path.Combine(outputDirectory, "rounds.csv"),
+            History = final.Rounds,
+        };
+        await WriteMetricsAsync(outputDirectory, result);
+
+        await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Final accuracy (ML.NET, {evaluation.Count} held-out digits): {evaluation.MicroAccuracy:F4}, log-loss {evaluation.LogLoss:F4}, {result.Seconds:F1} s"));
+        await stdout.WriteLineAsync($"Model: {modelPath}");
+        await stdout.WriteLineAsync(result.BytesToEdge is { } toEdge
+            ? string.Create(CultureInfo.InvariantCulture, $"Bytes to cloud: {result.BytesToCloud:N0} (one model per cluster per cycle); the device updates ({toEdge:N0} bytes) stayed in their edge clusters, where classic mode sends them all to the cloud")
+            : string.Create(CultureInfo.InvariantCulture, $"Bytes to cloud: {result.BytesToCloud:N0} (every device update)"));
+        if (settings.Json)
+        {
+            await stdout.WriteLineAsync(JsonSerializer.Serialize(result with { History = null }, DemoResult.JsonOptions));
         }
+
+        return ExitCodes.Success;
     }
-
-    private static int FreePortOr(int port) => port == 0 ? EmbeddedSilo.FreeTcpPort() : port;
 
     private static MulticlassEvaluation EvaluateWithMlNet(byte[] onnx)
     {
@@ -208,11 +221,12 @@ public static class DemoRunner
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .StartAsync(async context =>
                 {
-                    var bar = context.AddTask("Training", maxValue: settings.Rounds);
+                    var total = settings.IsHierarchical ? settings.Cycles : settings.Rounds;
+                    var bar = context.AddTask("Training", maxValue: total);
                     await Follow(line => AnsiConsole.WriteLine(line), snapshot =>
                     {
                         bar.Value = snapshot.Rounds.Count;
-                        bar.Description = $"Round {Math.Min(snapshot.CurrentRound, settings.Rounds)}/{settings.Rounds}";
+                        bar.Description = $"{(settings.IsHierarchical ? "Cycle" : "Round")} {Math.Min(snapshot.CurrentRound, total)}/{total}";
                     });
                     bar.StopTask();
                 });
@@ -224,6 +238,16 @@ public static class DemoRunner
     public static string FormatRound(RoundSummary round, int totalRounds)
     {
         ArgumentNullException.ThrowIfNull(round);
+        if (round.Clusters.Count > 0)
+        {
+            var clusters = string.Join(", ", round.Clusters.Select(c => c.Included
+                ? string.Create(CultureInfo.InvariantCulture, $"{c.Cluster} {c.InnerRounds.Count} inner rounds, {c.SampleCount} samples, last inner accuracy {c.InnerRounds[^1].Accuracy:F4}")
+                : $"{c.Cluster} dropped ({c.Reason})"));
+            return string.Create(
+                CultureInfo.InvariantCulture,
+                $"cycle {round.Round}/{totalRounds}  participants {round.Participants}/{round.Selected}  accuracy {round.Accuracy:F4}  loss {round.Loss:F4}  {round.Seconds:F2} s  [{clusters}]");
+        }
+
         return string.Create(
             CultureInfo.InvariantCulture,
             $"round {round.Round}/{totalRounds}  participants {round.Participants}/{round.Selected}  accuracy {round.Accuracy:F4}  loss {round.Loss:F4}  {round.Seconds:F2} s");

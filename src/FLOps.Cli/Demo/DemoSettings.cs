@@ -46,6 +46,19 @@ public sealed record DemoSettings
 
     public string Mode { get; init; } = "classic";
 
+    /// <summary>Edge silos hosted beside the cloud silo, one per edge cluster.</summary>
+    public int EdgeClusters { get; init; }
+
+    /// <summary>Hierarchical mode: cloud aggregations, each after <see cref="Rounds"/> inner rounds.</summary>
+    public int Cycles { get; init; } = 1;
+
+    public const int MaxEdgeClusters = 26;
+
+    /// <summary>The names of the hosted edge clusters: edge-a, edge-b, …</summary>
+    public IReadOnlyList<string> EdgeClusterNames => [.. Enumerable.Range(0, Math.Clamp(EdgeClusters, 0, MaxEdgeClusters)).Select(i => $"edge-{(char)('a' + i)}")];
+
+    public bool IsHierarchical => string.Equals(Mode, "hierarchical", StringComparison.OrdinalIgnoreCase);
+
     public string OutputDirectory { get; init; } = "";
 
     public bool Json { get; init; }

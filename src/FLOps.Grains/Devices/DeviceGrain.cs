@@ -1,5 +1,6 @@
 using FLOps.Abstractions.Devices;
 using FLOps.Abstractions.Rounds;
+using FLOps.Grains.Placement;
 using FLOps.Grains.Projects;
 using FLOps.Grains.Services;
 using FLOps.Grains.Telemetry;
@@ -27,8 +28,10 @@ public sealed class DeviceGrainState
 /// A device. A simulated one cuts its shard of the bundled data on activation and keeps it in
 /// the silo that hosts it; only trained parameters leave, sent to the round grain.
 /// </summary>
-// Spread over the cluster: devices train where they live, so the training load follows them.
+// Spread over the cluster: devices train where they live, so the training load follows them. A
+// device of an edge cluster (key …@cluster) lives only on that cluster's silos: its data is there.
 [Orleans.Placement.RandomPlacement]
+[EdgePlacement(EdgePlacementScope.ClusterOfKey)]
 public sealed class DeviceGrain(
     [PersistentState(FlopsStorage.DeviceState, FlopsStorage.ProviderName)] IPersistentState<DeviceGrainState> state,
     IModelStore models,

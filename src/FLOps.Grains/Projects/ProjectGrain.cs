@@ -1,6 +1,8 @@
 using FLOps.Abstractions.Devices;
+using FLOps.Abstractions.Edge;
 using FLOps.Abstractions.Projects;
 using FLOps.Abstractions.Rounds;
+using FLOps.Grains.Placement;
 using FLOps.Grains.Services;
 using FLOps.Grains.Telemetry;
 using FLOps.Learning.Models;
@@ -14,11 +16,14 @@ namespace FLOps.Grains.Projects;
 /// <summary>
 /// Drives a project's rounds. While it runs, a reminder ticks: each tick asks the current round to
 /// start (a no-op when it runs), which reactivates a round whose silo died, or starts the next one
-/// after a whole-cluster restart, without anyone calling in.
+/// after a whole-cluster restart, without anyone calling in. In hierarchical mode each "round" is
+/// a cycle, run by a root aggregator over the edge clusters.
 /// </summary>
+[EdgePlacement(EdgePlacementScope.Cloud)]
 public sealed class ProjectGrain(
     [PersistentState(FlopsStorage.ProjectState, FlopsStorage.ProviderName)] IPersistentState<ProjectGrainState> state,
     IModelStore models,
+    IEdgeTopology topology,
     TimeProvider time,
     IOptions<FlopsGrainOptions> options,
     ILogger<ProjectGrain> logger) : Grain, IProjectGrain, IRemindable
@@ -57,6 +62,12 @@ public sealed class ProjectGrain(
         }
 
         spec = ProjectSpecValidator.Normalize(spec);
+        if (spec.Simulation is { } hierarchicalSimulation && spec.Training.Mode == ProjectSpecValidator.HierarchicalMode)
+        {
+            // The clusters the devices are spread over are part of what is stored and shown.
+            spec = spec with { Simulation = hierarchicalSimulation with { Clusters = ClustersFor(hierarchicalSimulation) } };
+        }
+
         var architecture = ProjectSpecValidator.ArchitectureOf(spec.Model);
         var seed = spec.Simulation?.Seed ?? StableHash.Of(Id);
 
@@ -75,7 +86,7 @@ public sealed class ProjectGrain(
         await state.WriteStateAsync();
         FlopsMetrics.ProjectIs(Id, S.State);
         await this.RegisterOrUpdateReminder(TickReminder, options.Value.ProjectTick, options.Value.ProjectTick);
-        logger.LogInformation("Project {ProjectId} '{Name}' started: {Rounds} rounds of {Strategy}", Id, spec.Name, spec.Training.Rounds, spec.Strategy.Name);
+        logger.LogInformation("Project {ProjectId} '{Name}' started ({Mode}): {Rounds} rounds of {Strategy}", Id, spec.Name, spec.Training.Mode, spec.Training.Rounds, spec.Strategy.Name);
 
         await StartCurrentRound();
         return Snapshot();
@@ -91,7 +102,14 @@ public sealed class ProjectGrain(
         }
 
         await Finish(ProjectState.Cancelled, string.IsNullOrWhiteSpace(reason) ? "cancelled by the user" : reason);
-        await RoundGrain(S.CurrentRound, S.CurrentAttempt).Abort("project cancelled");
+        if (IsHierarchical)
+        {
+            await RootAggregator(S.CurrentRound, S.CurrentAttempt).Abort("project cancelled");
+        }
+        else
+        {
+            await RoundGrain(S.CurrentRound, S.CurrentAttempt).Abort("project cancelled");
+        }
         return Snapshot();
     }
 
@@ -151,7 +169,7 @@ public sealed class ProjectGrain(
         S.StrategyState = outcome.Summary.StrategyState;
         S.Model = outcome.Summary.Model;
         S.BytesToCloud += outcome.Summary.UpdateBytes;
-        if (outcome.Round >= S.Spec!.Training.Rounds)
+        if (outcome.Round >= TotalRounds)
         {
             await Finish(ProjectState.Completed, reason: null);
             return;
@@ -164,16 +182,59 @@ public sealed class ProjectGrain(
         await StartCurrentRound();
     }
 
+    /// <summary>
+    /// The simulated devices, configured with their shards. In hierarchical mode device i belongs
+    /// to cluster i mod K and lives there; a cluster without a live silo gets its devices
+    /// configured when it is back (see <see cref="ConfigurePendingDevices"/>).
+    /// </summary>
     private async Task<List<string>> CreateSimulatedDevices(ProjectSpec spec, SimulationSpec simulation)
     {
-        var ids = Enumerable.Range(0, simulation.Devices).Select(i => SimulatedDeviceId(Id, i)).ToList();
-        await Task.WhenAll(ids.Select((id, index) => GrainFactory.GetGrain<IDeviceGrain>(id).Configure(new DeviceProfile
+        var clusters = IsHierarchical ? simulation.Clusters : null;
+        var ids = Enumerable.Range(0, simulation.Devices)
+            .Select(i => clusters is null ? SimulatedDeviceId(Id, i) : EdgeKeys.InCluster(SimulatedDeviceId(Id, i), clusters[i % clusters.Count]))
+            .ToList();
+        S.UnconfiguredDevices = [.. ids];
+        await ConfigurePendingDevices();
+        return ids;
+    }
+
+    private IReadOnlyList<string> ClustersFor(SimulationSpec simulation) =>
+        simulation.Clusters is { Count: > 0 } named ? [.. named]
+        : topology.LiveEdgeClusters().Keys.Order(StringComparer.Ordinal).ToList() is { Count: > 0 } live ? live
+        : ["default"];
+
+    private async Task ConfigurePendingDevices()
+    {
+        if (S.UnconfiguredDevices.Count == 0 || S.Spec?.Simulation is not { } simulation)
+        {
+            return;
+        }
+
+        var pending = S.UnconfiguredDevices.Where(id => EdgeKeys.ClusterOf(id) is not { } cluster || topology.IsAvailable(cluster)).ToList();
+        var calls = pending.Select(id => GrainFactory.GetGrain<IDeviceGrain>(id).Configure(SimulatedProfile(id, S.Spec, simulation))).ToList();
+        try
+        {
+            await Task.WhenAll(calls);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException && IsHierarchical)
+        {
+            logger.LogWarning("Project {ProjectId}: some devices could not be configured yet: {Error}", Id, e.Message);
+        }
+
+        S.UnconfiguredDevices.RemoveAll(id => pending.IndexOf(id) is var i && i >= 0 && calls[i].IsCompletedSuccessfully);
+    }
+
+    private static DeviceProfile SimulatedProfile(string deviceId, ProjectSpec spec, SimulationSpec simulation)
+    {
+        var local = EdgeKeys.ClusterOf(deviceId) is { } cluster ? deviceId[..^(cluster.Length + 1)] : deviceId;
+        var index = int.Parse(local.AsSpan(local.LastIndexOf("/sim-", StringComparison.Ordinal) + 5), System.Globalization.CultureInfo.InvariantCulture);
+        return new DeviceProfile
         {
             Name = $"simulated device {index}",
             DataTags = [spec.DataTag],
+            Cluster = EdgeKeys.ClusterOf(deviceId) ?? "default",
             Shard = new SimulatedShard(spec.DataTag, simulation.Partition, simulation.Seed, index, simulation.Devices),
-        })));
-        return ids;
+        };
     }
 
     private async Task StartCurrentRound()
@@ -195,8 +256,14 @@ public sealed class ProjectGrain(
             await state.WriteStateAsync();
         }
 
+        if (S.UnconfiguredDevices.Count > 0)
+        {
+            await ConfigurePendingDevices();
+            await state.WriteStateAsync();
+        }
+
         var seed = StableHash.Combine(spec.Simulation?.Seed ?? StableHash.Of(Id), S.CurrentRound);
-        await RoundGrain(S.CurrentRound, S.CurrentAttempt).Start(new RoundPlan
+        var plan = new RoundPlan
         {
             ProjectId = Id,
             Round = S.CurrentRound,
@@ -208,7 +275,16 @@ public sealed class ProjectGrain(
             // A retry selects afresh: its seed differs from the failed attempt's.
             Seed = S.CurrentAttempt == 0 ? seed : StableHash.Combine(seed, S.CurrentAttempt),
             StrategyState = S.StrategyState,
-        });
+        };
+        if (IsHierarchical)
+        {
+            await RootAggregator(S.CurrentRound, S.CurrentAttempt).Start(plan);
+        }
+        else
+        {
+            await RoundGrain(S.CurrentRound, S.CurrentAttempt).Start(plan);
+        }
+
         Notify();
     }
 
@@ -293,6 +369,13 @@ public sealed class ProjectGrain(
     /// <summary>The id of simulated device <paramref name="index"/> of a project.</summary>
     public static string SimulatedDeviceId(string projectId, int index) => $"{projectId}/sim-{index:D4}";
 
+    private bool IsHierarchical => string.Equals(S.Spec?.Training.Mode, ProjectSpecValidator.HierarchicalMode, StringComparison.Ordinal);
+
+    /// <summary>Rounds in classic mode, cycles in hierarchical mode: what the project counts to.</summary>
+    private int TotalRounds => S.Spec is null ? 0 : IsHierarchical ? S.Spec.Training.Cycles : S.Spec.Training.Rounds;
+
+    private IRootAggregatorGrain RootAggregator(int cycle, int attempt) => GrainFactory.GetGrain<IRootAggregatorGrain>(IRoundGrain.KeyFor(Id, cycle, attempt));
+
     private IRoundGrain RoundGrain(int round, int attempt) => GrainFactory.GetGrain<IRoundGrain>(IRoundGrain.KeyFor(Id, round, attempt));
 
     private ProjectSnapshot Snapshot() => new()
@@ -301,7 +384,7 @@ public sealed class ProjectGrain(
         Name = S.Spec?.Name ?? "",
         State = S.State,
         CurrentRound = S.CurrentRound,
-        TotalRounds = S.Spec?.Training.Rounds ?? 0,
+        TotalRounds = TotalRounds,
         Rounds = [.. S.Rounds],
         Reason = S.Reason,
         Spec = S.Spec,

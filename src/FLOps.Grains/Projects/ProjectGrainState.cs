@@ -37,4 +37,7 @@ public sealed class ProjectGrainState
 
     /// <summary>The strategy's state after the last completed round, handed to the next round's plan.</summary>
     [Id(13)] public StrategyStateRef? StrategyState { get; set; }
+
+    /// <summary>Simulated devices not configured yet because their edge cluster had no live silo.</summary>
+    [Id(14)] public List<string> UnconfiguredDevices { get; set; } = [];
 }

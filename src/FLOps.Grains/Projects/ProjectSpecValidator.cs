@@ -16,6 +16,9 @@ public static class ProjectSpecValidator
     public const int MaxRounds = 10_000;
     public const int MaxSimulatedDevices = 100_000;
 
+    public const string ClassicMode = "classic";
+    public const string HierarchicalMode = "hierarchical";
+
     public const string FailPolicy = "fail";
     public const string RetryPolicy = "retry";
     public const int MaxRoundRetriesLimit = 100;
@@ -64,10 +67,10 @@ public static class ProjectSpecValidator
         }
         else
         {
-            Require(string.Equals(training.Mode, "classic", StringComparison.OrdinalIgnoreCase) || string.Equals(training.Mode, "hierarchical", StringComparison.OrdinalIgnoreCase), "training.mode", $"must be classic or hierarchical (got '{training.Mode}')");
-            Require(!string.Equals(training.Mode, "hierarchical", StringComparison.OrdinalIgnoreCase), "training.mode", "hierarchical is not yet supported");
+            Require(string.Equals(training.Mode, ClassicMode, StringComparison.OrdinalIgnoreCase) || string.Equals(training.Mode, HierarchicalMode, StringComparison.OrdinalIgnoreCase), "training.mode", $"must be classic or hierarchical (got '{training.Mode}')");
             Require(training.Rounds is >= 1 and <= MaxRounds, "training.rounds", $"must be between 1 and {MaxRounds} (got {training.Rounds})");
-            Require(training.Cycles >= 1, "training.cycles", $"must be at least 1 (got {training.Cycles})");
+            Require(training.Cycles is >= 1 and <= MaxRounds, "training.cycles", $"must be between 1 and {MaxRounds} (got {training.Cycles})");
+            Require(training.MinFitClusters >= 1, "training.minFitClusters", $"must be at least 1 (got {training.MinFitClusters})");
             Require(training.LocalEpochs is >= 1 and <= 1000, "training.localEpochs", $"must be between 1 and 1000 (got {training.LocalEpochs})");
             Require(training.BatchSize is >= 1 and <= 100_000, "training.batchSize", $"must be between 1 and 100000 (got {training.BatchSize})");
             Require(double.IsFinite(training.LearningRate) && training.LearningRate > 0 && training.LearningRate <= 100, "training.learningRate", $"must be in (0, 100] (got {training.LearningRate})");
@@ -122,6 +125,14 @@ public static class ProjectSpecValidator
                 errors.Add(new SpecError("simulation.partition", e.Message));
             }
 
+            if (simulation.Clusters is { } clusters)
+            {
+                Require(clusters.All(FLOps.Abstractions.Edge.EdgeKeys.IsValidClusterName), "simulation.clusters", "names must be 1 to 100 letters, digits, '-', '_' or '.'");
+                Require(clusters.Distinct(StringComparer.Ordinal).Count() == clusters.Count, "simulation.clusters", "names must be distinct");
+                Require(clusters.Count <= simulation.Devices, "simulation.clusters", $"{clusters.Count} clusters need at least as many devices (got {simulation.Devices})");
+                Require(training is null || clusters.Count >= training.MinFitClusters, "training.minFitClusters", $"needs {training?.MinFitClusters} clusters but the simulation has {clusters.Count}");
+            }
+
             if (training is not null)
             {
                 Require(simulation.Devices >= training.MinFitClients, "training.minFitClients", $"needs {training.MinFitClients} devices but the simulation has {simulation.Devices}");
@@ -164,7 +175,7 @@ public static class ProjectSpecValidator
             },
             Training = spec.Training with { Mode = spec.Training.Mode.ToLowerInvariant(), OnRoundFailure = spec.Training.OnRoundFailure.ToLowerInvariant() },
             Strategy = spec.Strategy with { Name = spec.Strategy.Name.ToLowerInvariant() },
-            Simulation = spec.Simulation is { } simulation ? simulation with { ByzantineAttack = simulation.ByzantineAttack.ToLowerInvariant() } : null,
+            Simulation = spec.Simulation is { } simulation ? simulation with { ByzantineAttack = simulation.ByzantineAttack.ToLowerInvariant(), Clusters = simulation.Clusters is { Count: > 0 } c ? [.. c] : null } : null,
         };
     }
 

@@ -1,8 +1,10 @@
 using System.Numerics.Tensors;
 using FLOps.Abstractions.Devices;
+using FLOps.Abstractions.Edge;
 using FLOps.Abstractions.Models;
 using FLOps.Abstractions.Projects;
 using FLOps.Abstractions.Rounds;
+using FLOps.Grains.Placement;
 using FLOps.Grains.Projects;
 using FLOps.Grains.Services;
 using FLOps.Grains.Telemetry;
@@ -18,8 +20,10 @@ namespace FLOps.Grains.Rounds;
 /// aggregate from the journal, re-arms the deadline and hands the task again to every participant
 /// that has neither reported nor failed.
 /// </summary>
-// Rounds of many projects spread their aggregation over the cluster.
+// Rounds of many projects spread their aggregation over the cloud silos; an edge cluster's inner
+// rounds stay on that cluster's silos, with its devices.
 [Orleans.Placement.RandomPlacement]
+[EdgePlacement(EdgePlacementScope.ClusterOfKey)]
 public sealed class RoundGrain(
     [PersistentState(FlopsStorage.RoundState, FlopsStorage.ProviderName)] IPersistentState<RoundGrainState> state,
     IModelStore models,
@@ -250,17 +254,16 @@ public sealed class RoundGrain(
         _accepted[update.DeviceId] = update;
     }
 
-    /// <summary>Retries journal apart from the failed attempt, whose rows a durable journal keeps.</summary>
-    private static string JournalKey(RoundPlan plan) => plan.Attempt == 0 ? plan.ProjectId : $"{plan.ProjectId}#attempt{plan.Attempt}";
+    /// <summary>
+    /// Retries journal apart from the failed attempt, whose rows a durable journal keeps; an edge
+    /// cluster's inner rounds under their aggregator's key (one per project, cycle and cluster).
+    /// </summary>
+    private static string JournalKey(RoundPlan plan) =>
+        plan.Edge is { } edge ? edge.AggregatorKey
+        : plan.Attempt == 0 ? plan.ProjectId
+        : $"{plan.ProjectId}#attempt{plan.Attempt}";
 
-    private void ArmDeadline()
-    {
-        var remaining = S.Deadline!.Value - time.GetUtcNow();
-        _deadlineTimer = this.RegisterGrainTimer(
-            static (grain, _) => grain.Close(),
-            this,
-            new GrainTimerCreationOptions(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, Timeout.InfiniteTimeSpan));
-    }
+    private void ArmDeadline() => _deadlineTimer = this.At(S.Deadline!.Value, time, static grain => grain.Close());
 
     private async Task HandOut(IReadOnlyList<string> participants)
     {
@@ -454,10 +457,10 @@ public sealed class RoundGrain(
     private Task ReportOutcome()
     {
         var plan = S.Plan!;
-        var outcome = S.Status == RoundStatus.Closed
-            ? new RoundOutcome { Round = plan.Round, Attempt = plan.Attempt, Succeeded = true, Summary = S.Summary }
-            : new RoundOutcome { Round = plan.Round, Attempt = plan.Attempt, Succeeded = false, FailureReason = S.FailureReason };
-        return GrainFactory.GetGrain<IProjectGrain>(plan.ProjectId).OnRoundEnded(outcome);
+        var outcome = RoundTimers.OutcomeOf(plan, S.Status, S.Summary, S.FailureReason);
+        return plan.Edge is { } edge
+            ? GrainFactory.GetGrain<IEdgeAggregatorGrain>(edge.AggregatorKey).OnInnerRoundEnded(outcome)
+            : GrainFactory.GetGrain<IProjectGrain>(plan.ProjectId).OnRoundEnded(outcome);
     }
 
     private async Task<RoundSummary> Aggregate(RoundPlan plan)
@@ -489,6 +492,7 @@ public sealed class RoundGrain(
             Seconds = (time.GetUtcNow() - S.OpenedAt!.Value).TotalSeconds,
             TrainingLoss = accepted.Sum(u => u.TrainingLoss * u.SampleCount) / samples,
             UpdateBytes = accepted.Sum(u => (long)u.Parameters.Length * sizeof(float)),
+            SampleCount = samples,
             Failures = [.. S.Failures],
             Model = model,
             BaseModel = plan.GlobalModel,
