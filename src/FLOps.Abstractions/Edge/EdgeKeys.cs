@@ -52,3 +52,12 @@ public sealed class EdgeClusterUnavailableException : Exception
 
     [Id(0)] public string Cluster { get; } = "";
 }
+
+/// <summary>The edge clusters a cloud silo sees live (for operators, tests and the demo's start-up).</summary>
+[Alias("flops.ITopologyGrain")]
+public interface ITopologyGrain : IGrainWithIntegerKey
+{
+    /// <summary>Live silos per edge cluster, as the cloud silo hosting this grain sees them.</summary>
+    [Alias("LiveEdgeClusters")]
+    Task<IReadOnlyDictionary<string, int>> LiveEdgeClusters();
+}

@@ -236,7 +236,7 @@ public sealed class RootAggregatorGrain(
             {
                 // Unreachable because its silo just died, or unplaceable: only the second is final.
                 logger.LogInformation("Cycle {Key}: edge cluster {Cluster} not reached: {Error}", Key, c.Key, e.Message);
-                return (c.Key, Error: topology.IsAvailable(c.Key) ? null : $"no live silo of edge cluster '{c.Key}' ({e.GetBaseException().Message})");
+                return (c.Key, Error: topology.IsAvailable(c.Key) ? null : $"no live silo of edge cluster '{c.Key}' (lost during the cycle: {e.GetBaseException().GetType().Name})");
             }
         }).ToList();
 

@@ -38,13 +38,14 @@ public sealed class CommandProcess : IAsyncDisposable
         }
     }
 
-    public static Task<CommandProcess> StartAsync(string connectionString, string clusterId, double projectTickSeconds = 2)
+    /// <summary>Starts <c>flops silo</c>; <paramref name="roleArgs"/> such as <c>--role edge --cluster edge-a</c>.</summary>
+    public static Task<CommandProcess> StartAsync(string connectionString, string clusterId, double projectTickSeconds = 2, params string[] roleArgs)
     {
         var siloPort = FreePort();
         var gatewayPort = FreePort();
         return StartAsync(
             ["silo", "--postgres", connectionString, "--silo-port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString(),
-             "--cluster-id", clusterId, "--service-id", clusterId, "--project-tick", projectTickSeconds.ToString(global::System.Globalization.CultureInfo.InvariantCulture)],
+             "--cluster-id", clusterId, "--service-id", clusterId, "--project-tick", projectTickSeconds.ToString(global::System.Globalization.CultureInfo.InvariantCulture), .. roleArgs],
             "flops silo ready",
             siloPort,
             gatewayPort);

@@ -30,9 +30,10 @@ public sealed class DurableCluster : IAsyncDisposable
 
     public IGrainFactory Grains => _client?.Services.GetRequiredService<IGrainFactory>() ?? throw new InvalidOperationException("No client: start a silo first.");
 
-    public async Task<CommandProcess> StartSiloAsync()
+    /// <summary>Starts a silo; <paramref name="roleArgs"/> such as <c>--role edge --cluster edge-a</c> (a cloud silo without).</summary>
+    public async Task<CommandProcess> StartSiloAsync(params string[] roleArgs)
     {
-        var silo = await CommandProcess.StartAsync(ConnectionString, ClusterId);
+        var silo = await CommandProcess.StartAsync(ConnectionString, ClusterId, 2, roleArgs);
         _silos.Add(silo);
         if (_client is null)
         {
