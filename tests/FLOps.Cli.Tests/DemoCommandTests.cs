@@ -13,7 +13,8 @@ public sealed class DemoCommandTests
     [InlineData("--local-epochs", "0", "--local-epochs")]
     [InlineData("--strategy", "fedmagic", "--strategy")]
     [InlineData("--mode", "hierarchical", "--mode")]
-    [InlineData("--edge-clusters", "2", "--edge-clusters")]
+    [InlineData("--edge-clusters", "-1", "--edge-clusters")]
+    [InlineData("--edge-clusters", "27", "--edge-clusters")]
     [InlineData("--byzantine", "11", "--byzantine")]
     [InlineData("--byzantine", "-1", "--byzantine")]
     [InlineData("--attack", "zap", "--attack")]
@@ -50,6 +51,23 @@ public sealed class DemoCommandTests
         Assert.InRange(json.RootElement.GetProperty("accuracy").GetDouble(), 0.8, 1.0);
         using var rounds = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "rounds.json")));
         Assert.Equal(10, rounds.RootElement.GetProperty("history")[0].GetProperty("participants").GetInt32());
+    }
+
+    [Fact]
+    public async Task Hierarchical_mode_runs_on_a_cloud_and_two_edge_silos_and_sends_the_cloud_one_model_per_cluster_per_cycle()
+    {
+        var output = Directory.CreateTempSubdirectory("flops-demo-").FullName;
+
+        var run = await FlopsProcess.RunAsync("demo", "--mode", "hierarchical", "--edge-clusters", "2", "--cycles", "2", "--rounds", "2", "--json", "--out", output);
+
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        using var json = JsonDocument.Parse(run.OutputLines[^1]);
+        var modelBytes = 7850L * sizeof(float);
+        Assert.Equal("hierarchical", json.RootElement.GetProperty("mode").GetString());
+        Assert.Equal(2 * 2 * modelBytes, json.RootElement.GetProperty("bytesToCloud").GetInt64());
+        Assert.Equal(2 * 2 * 10 * modelBytes, json.RootElement.GetProperty("bytesToEdge").GetInt64());
+        Assert.InRange(json.RootElement.GetProperty("accuracy").GetDouble(), 0.85, 1.0);
+        Assert.Contains(run.OutputLines, l => l.StartsWith("cycle 2/2", StringComparison.Ordinal) && l.Contains("edge-b", StringComparison.Ordinal));
     }
 
     [Fact]

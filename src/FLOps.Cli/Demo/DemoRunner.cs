@@ -94,7 +94,7 @@ public static class DemoRunner
 
         if (settings.IsHierarchical && settings.EdgeClusters == 0 && settings.Durable is null)
         {
-            throw new UsageException("--edge-clusters: hierarchical mode needs at least 1 edge cluster (e.g. --edge-clusters 2)");
+            throw new UsageException("--mode hierarchical needs edge silos to run on: add --edge-clusters K (1 or more)");
         }
 
         var errors = ProjectSpecValidator.Validate(spec);
