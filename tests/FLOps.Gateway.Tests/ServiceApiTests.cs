@@ -45,10 +45,12 @@ public sealed class ServiceApiTests(GatewayFixture gateway)
 
     /// <summary>The names and labels dashboards and alert rules rely on, as the exporter writes them.</summary>
     [Theory]
-    [InlineData("flops_rounds_completed_total", "project", "outcome")]
-    [InlineData("flops_round_duration_seconds_bucket", "project", "le")]
-    [InlineData("flops_round_duration_seconds_count", "project")]
-    [InlineData("flops_round_participants_bucket", "project", "le")]
+    [InlineData("flops_rounds_completed_total", "project", "level", "outcome")]
+    [InlineData("flops_round_duration_seconds_bucket", "project", "level", "le")]
+    [InlineData("flops_round_duration_seconds_count", "project", "level")]
+    [InlineData("flops_round_participants_bucket", "project", "level", "le")]
+    [InlineData("flops_round_stragglers_total", "project", "reason")]
+    [InlineData("flops_edge_bytes_to_cloud_total", "project", "cluster")]
     [InlineData("flops_aggregation_duration_seconds_bucket", "project", "le")]
     [InlineData("flops_updates_received_total", "project", "outcome", "reason")]
     [InlineData("flops_update_bytes_total", "project")]
@@ -84,16 +86,68 @@ public sealed class ServiceApiTests(GatewayFixture gateway)
         Assert.Contains("# TYPE flops_round_duration_seconds histogram", metrics, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_rounds_of_each_level_are_counted_apart()
+    {
+        var metrics = await MetricsAfterAProject();
+
+        foreach (var level in new[] { "flat", "edge", "cloud" })
+        {
+            Assert.Matches($"(?m)^flops_rounds_completed_total\\{{[^}}]*level=\"{level}\"[^}}]*outcome=\"closed\"[^}}]*\\}} [1-9]", metrics);
+        }
+
+        Assert.DoesNotMatch("(?m)^flops_round[s_][^{]*\\{[^}]*level=\"(?!flat\"|edge\"|cloud\")", metrics);
+    }
+
+    [Fact]
+    public async Task The_deadline_of_an_open_round_is_exposed_as_unix_seconds_and_goes_with_the_round()
+    {
+        var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var created = await gateway.TenantA.PostAsJsonAsync("/api/v1/projects", GatewayFixture.Spec(rounds: 1, devices: 2, latencySeconds: 4));
+        var id = (await GatewayFixture.Body(created)).GetProperty("id").GetString()!;
+
+        // The exporter answers from a cache for 300 ms: a scrape of an earlier test may still be served.
+        var open = await gateway.Anonymous.GetStringAsync("/metrics");
+        bool HasDeadline(string line) => line.StartsWith("flops_round_deadline_seconds{", StringComparison.Ordinal) && line.Contains($"project=\"{id}\"", StringComparison.Ordinal);
+        for (var i = 0; i < 20 && !open.Split('\n').Any(HasDeadline); i++)
+        {
+            await Task.Delay(100);
+            open = await gateway.Anonymous.GetStringAsync("/metrics");
+        }
+
+        Assert.Contains("# TYPE flops_round_deadline_seconds gauge", open, StringComparison.Ordinal);
+        var line = Assert.Single(open.Split('\n'), HasDeadline);
+        var deadline = double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(deadline, before + 60, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 61);
+
+        await gateway.WaitForState(gateway.TenantA, id, "Completed");
+        await Task.Delay(400);
+        var closed = await gateway.Anonymous.GetStringAsync("/metrics");
+        Assert.DoesNotContain(closed.Split('\n'), HasDeadline);
+    }
+
     private static Task<string>? _metricsAfterAProject;
 
-    /// <summary>/metrics once a one-round project has completed; run once for all the exposition tests (one gateway per test run).</summary>
+    /// <summary>
+    /// /metrics once a one-round classic project and a hierarchical one (two logical edge
+    /// clusters on the one silo) have completed; run once for all the exposition tests (one
+    /// gateway per test run).
+    /// </summary>
     private Task<string> MetricsAfterAProject() => _metricsAfterAProject ??= RunAProjectAndScrape();
 
     private async Task<string> RunAProjectAndScrape()
     {
         var created = await gateway.TenantA.PostAsJsonAsync("/api/v1/projects", GatewayFixture.Spec(rounds: 1));
         var id = (await GatewayFixture.Body(created)).GetProperty("id").GetString()!;
+        var hierarchical = await gateway.TenantA.PostAsJsonAsync("/api/v1/projects", new
+        {
+            name = "gateway-hierarchical",
+            training = new { mode = "hierarchical", rounds = 1, cycles = 1, batchSize = 16, learningRate = 0.5 },
+            simulation = new { devices = 4, clusters = new[] { "edge-a", "edge-b" } },
+        });
+        Assert.Equal(HttpStatusCode.Created, hierarchical.StatusCode);
         await gateway.WaitForState(gateway.TenantA, id, "Completed");
+        await gateway.WaitForState(gateway.TenantA, (await GatewayFixture.Body(hierarchical)).GetProperty("id").GetString()!, "Completed");
         return await gateway.Anonymous.GetStringAsync("/metrics");
     }
 

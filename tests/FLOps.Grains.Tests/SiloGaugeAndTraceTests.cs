@@ -65,6 +65,64 @@ public sealed class SiloGaugeAndTraceTests(FlopsClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_open_round_reports_its_deadline_until_it_closes()
+    {
+        var projectId = Specs.NewId("deadline-");
+        var spec = Specs.Simulated(devices: 2, rounds: 1) with { Simulation = new SimulationSpec { Devices = 2, Seed = 7, LatencySeconds = 3 } };
+        var project = fixture.Grains.GetGrain<IProjectGrain>(projectId);
+        var before = DateTimeOffset.UtcNow;
+
+        await project.Submit(spec);
+        var deadline = Gauges.ByProject("flops.round.deadline").GetValueOrDefault(projectId);
+
+        // The round opened during Submit with a 60 s deadline (unix seconds, millisecond precision).
+        Assert.InRange(deadline, (before + TimeSpan.FromSeconds(60)).ToUnixTimeMilliseconds() / 1000.0, DateTimeOffset.UtcNow.AddSeconds(60).ToUnixTimeMilliseconds() / 1000.0);
+        Assert.Equal(ProjectState.Completed, (await ProjectWatcher.PollToEnd(project, TimeSpan.FromMinutes(1))).State);
+        Assert.DoesNotContain(projectId, Gauges.ByProject("flops.round.deadline").Keys);
+    }
+
+    [Fact]
+    public async Task A_cancelled_project_s_round_no_longer_reports_a_deadline()
+    {
+        var projectId = Specs.NewId("deadline-");
+        var spec = Specs.Simulated(devices: 2, rounds: 1) with { Simulation = new SimulationSpec { Devices = 2, Seed = 7, LatencySeconds = 30 } };
+        var project = fixture.Grains.GetGrain<IProjectGrain>(projectId);
+
+        await project.Submit(spec);
+        Assert.Contains(projectId, Gauges.ByProject("flops.round.deadline").Keys);
+        await project.Cancel("test");
+
+        Assert.DoesNotContain(projectId, Gauges.ByProject("flops.round.deadline").Keys);
+    }
+
+    [Fact]
+    public async Task The_project_grain_reports_its_last_round_s_accuracy_and_loss_while_active_and_not_after_deactivation()
+    {
+        var projectId = Specs.NewId("model-");
+
+        var ended = await ProjectWatcher.RunToEnd(fixture.Grains, projectId, Specs.Simulated(devices: 3, rounds: 2));
+
+        Assert.Equal(ProjectState.Completed, ended.State);
+        Assert.Equal(ended.Rounds[^1].Accuracy!.Value, Gauges.ByProject("flops.model.accuracy")[projectId]);
+        Assert.Equal(ended.Rounds[^1].Loss!.Value, Gauges.ByProject("flops.model.loss")[projectId]);
+
+        // Deactivated (as when Orleans collects the idle grain or its silo stops), the project is
+        // reported by no silo; reactivated, by the one that holds it, from its stored rounds.
+        await fixture.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (Gauges.ByProject("flops.model.accuracy").ContainsKey(projectId) && !limit.IsCancellationRequested)
+        {
+            await Task.Delay(50, CancellationToken.None);
+        }
+
+        Assert.DoesNotContain(projectId, Gauges.ByProject("flops.model.accuracy").Keys);
+        Assert.DoesNotContain(projectId, Gauges.ByProject("flops.model.loss").Keys);
+
+        await fixture.Grains.GetGrain<IProjectGrain>(projectId).GetSnapshot();
+        Assert.Equal(ended.Rounds[^1].Accuracy!.Value, Gauges.ByProject("flops.model.accuracy")[projectId]);
+    }
+
+    [Fact]
     public async Task A_project_leaves_one_round_span_per_round_and_a_device_task_span_per_update_in_the_same_trace()
     {
         var projectId = Specs.NewId("trace-");
@@ -116,6 +174,26 @@ public sealed class SiloGaugeAndTraceTests(FlopsClusterFixture fixture)
 
         public static List<(string Instrument, Dictionary<string, object?> Labels, long Value)> ReadWithLabels(string instrument) =>
             ReadAll().Where(m => m.Instrument == instrument).ToList();
+
+        /// <summary>A gauge of doubles with one series per project.</summary>
+        public static Dictionary<string, double> ByProject(string instrument)
+        {
+            var measured = new Dictionary<string, double>(StringComparer.Ordinal);
+            using var listener = new MeterListener
+            {
+                InstrumentPublished = (published, l) =>
+                {
+                    if (published.Meter.Name == FlopsMetrics.MeterName && published.Name == instrument)
+                    {
+                        l.EnableMeasurementEvents(published);
+                    }
+                },
+            };
+            listener.SetMeasurementEventCallback<double>((_, value, tags, _) => measured.Add((string)tags.ToArray().Single(t => t.Key == "project").Value!, value));
+            listener.Start();
+            listener.RecordObservableInstruments();
+            return measured;
+        }
 
         private static List<(string Instrument, Dictionary<string, object?> Labels, long Value)> ReadAll()
         {

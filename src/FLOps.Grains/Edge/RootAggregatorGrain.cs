@@ -304,7 +304,8 @@ public sealed class RootAggregatorGrain(
         }
 
         await state.WriteStateAsync();
-        FlopsMetrics.RoundEnded(plan.ProjectId, S.Status == RoundStatus.Closed, (time.GetUtcNow() - S.OpenedAt!.Value).TotalSeconds, reported.Count, null, S.Summary?.Accuracy, S.Summary?.Loss);
+        // The cycle, as the cloud sees it: its participants are the cluster models it combined.
+        FlopsMetrics.RoundEnded(plan.ProjectId, FlopsMetrics.CloudLevel, S.Status == RoundStatus.Closed, (time.GetUtcNow() - S.OpenedAt!.Value).TotalSeconds, reported.Count, aggregationSeconds: null);
         logger.LogInformation("Cycle {Cycle} of {ProjectId} {Status}: {Reported} of {Clusters} clusters, accuracy {Accuracy}", plan.Round, plan.ProjectId, S.Status, reported.Count, S.Clusters.Count, S.Summary?.Accuracy);
         await ReportOutcome();
     }

@@ -42,6 +42,7 @@ public sealed class ProjectGrain(
         if (S.Spec is not null)
         {
             FlopsMetrics.ProjectIs(Id, S.State);
+            ReportLatestModel();
         }
 
         return Task.CompletedTask;
@@ -169,6 +170,7 @@ public sealed class ProjectGrain(
         S.StrategyState = outcome.Summary.StrategyState;
         S.Model = outcome.Summary.Model;
         S.BytesToCloud += outcome.Summary.UpdateBytes;
+        ReportLatestModel();
         if (outcome.Round >= TotalRounds)
         {
             await Finish(ProjectState.Completed, reason: null);
@@ -355,6 +357,18 @@ public sealed class ProjectGrain(
             logger.LogInformation("Project {ProjectId} {State}: {Reason}", Id, final, reason);
         }
         Notify();
+    }
+
+    /// <summary>
+    /// The project, where its rounds are recorded, reports its latest global model's scores while
+    /// its grain is active here: one silo at a time, always the latest recorded round.
+    /// </summary>
+    private void ReportLatestModel()
+    {
+        if (S.Rounds.LastOrDefault(r => r.Accuracy is not null && r.Loss is not null) is { } latest)
+        {
+            FlopsMetrics.ProjectModelIs(Id, latest.Accuracy!.Value, latest.Loss!.Value);
+        }
     }
 
     private void Notify()

@@ -68,6 +68,7 @@ public sealed class RoundGrain(
         await state.WriteStateAsync(cancellationToken);
         _span = FlopsTracing.StartRound(S.Plan!, S.Participants.Count, resumed: true);
         ArmDeadline();
+        FlopsMetrics.RoundOpen(Key, S.Plan!.ProjectId, S.Deadline!.Value);
         logger.LogInformation("Round {RoundKey} resumed with {Accepted} journaled updates of {Participants}", Key, _accepted.Count, S.Participants.Count);
         var missing = S.Participants.Where(id => !HasReported(id)).ToList();
         if (missing.Count > 0)
@@ -110,6 +111,7 @@ public sealed class RoundGrain(
         await state.WriteStateAsync();
         await BeginAggregation(plan);
         ArmDeadline();
+        FlopsMetrics.RoundOpen(Key, plan.ProjectId, S.Deadline.Value);
         _span = FlopsTracing.StartRound(plan, participants.Count, resumed: false);
 
         logger.LogInformation("Round {Round} of {ProjectId} opened with {Participants} of {Available} devices", plan.Round, plan.ProjectId, participants.Count, plan.AvailableDevices.Count);
@@ -188,6 +190,7 @@ public sealed class RoundGrain(
             S.Status = RoundStatus.Aborted;
             S.FailureReason = reason;
             await state.WriteStateAsync();
+            FlopsMetrics.RoundNotOpen(Key);
             FlopsTracing.EndRound(_span, "aborted", _accepted.Count, accuracy: null);
             _span = null;
             logger.LogInformation("Round {RoundKey} aborted: {Reason}", Key, reason);
@@ -196,7 +199,8 @@ public sealed class RoundGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // A round still open when its silo stops is resumed elsewhere, under a span of its own.
+        // A round still open when its silo stops is resumed elsewhere, under a span (and deadline series) of its own.
+        FlopsMetrics.RoundNotOpen(Key);
         FlopsTracing.EndRound(_span, "interrupted", _accepted.Count, accuracy: null);
         _span = null;
         return Task.CompletedTask;
@@ -410,6 +414,7 @@ public sealed class RoundGrain(
         StopTimers();
         var plan = S.Plan!;
         var training = plan.Spec.Training;
+        var failedBeforeDeadline = S.Failures.Count;
         foreach (var straggler in S.Participants.Where(id => !HasReported(id)).ToList())
         {
             S.Failures.Add(new DeviceFailure(straggler, $"no update within the {training.RoundTimeoutSeconds} s round timeout"));
@@ -435,7 +440,9 @@ public sealed class RoundGrain(
 
         await state.WriteStateAsync();
         var seconds = (time.GetUtcNow() - S.OpenedAt!.Value).TotalSeconds;
-        FlopsMetrics.RoundEnded(plan.ProjectId, S.Status == RoundStatus.Closed, seconds, _accepted.Count, aggregationSeconds, S.Summary?.Accuracy, S.Summary?.Loss);
+        FlopsMetrics.RoundNotOpen(Key);
+        FlopsMetrics.RoundEnded(plan.ProjectId, plan.Edge is null ? FlopsMetrics.FlatLevel : FlopsMetrics.EdgeLevel, S.Status == RoundStatus.Closed, seconds, _accepted.Count, aggregationSeconds);
+        FlopsMetrics.RoundLeftOut(plan.ProjectId, timedOut: S.Failures.Count - failedBeforeDeadline, failed: failedBeforeDeadline, rejected: S.Rejections.Count);
         FlopsTracing.EndRound(_span, S.Status == RoundStatus.Closed ? "closed" : "failed", _accepted.Count, S.Summary?.Accuracy);
         _span = null;
         if (S.Status == RoundStatus.Closed)

@@ -21,12 +21,30 @@ public static partial class FlopsMetrics
     private static readonly ConcurrentDictionary<string, ProjectState> ProjectsHere = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, DeviceHere> DevicesHere = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<(string Role, string Cluster), int> SilosHere = new();
+    private static readonly ConcurrentDictionary<string, ModelHere> ModelsHere = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, OpenRound> RoundsOpenHere = new(StringComparer.Ordinal);
 
     /// <summary>A project grain active here is in <paramref name="state"/> (called on activation and on every transition).</summary>
     public static void ProjectIs(string projectId, ProjectState state) => ProjectsHere[projectId] = state;
 
-    /// <summary>The project grain left this silo (deactivated).</summary>
-    public static void ProjectLeft(string projectId) => ProjectsHere.TryRemove(projectId, out _);
+    /// <summary>The project grain left this silo (deactivated): its state and its model are no longer reported here.</summary>
+    public static void ProjectLeft(string projectId)
+    {
+        ProjectsHere.TryRemove(projectId, out _);
+        ModelsHere.TryRemove(projectId, out _);
+    }
+
+    /// <summary>
+    /// The latest global model of a project grain active here scored <paramref name="accuracy"/>
+    /// and <paramref name="loss"/> (called on activation and after each recorded round).
+    /// </summary>
+    public static void ProjectModelIs(string projectId, double accuracy, double loss) => ModelsHere[projectId] = new ModelHere(accuracy, loss);
+
+    /// <summary>A round grain active here is open until <paramref name="deadline"/> (called when it opens or resumes).</summary>
+    public static void RoundOpen(string roundKey, string projectId, DateTimeOffset deadline) => RoundsOpenHere[roundKey] = new OpenRound(projectId, deadline);
+
+    /// <summary>The round closed, failed, was aborted or left this silo.</summary>
+    public static void RoundNotOpen(string roundKey) => RoundsOpenHere.TryRemove(roundKey, out _);
 
     /// <summary>A device grain with a profile is active here.</summary>
     public static void DeviceIs(string deviceId, string cluster) =>
@@ -85,7 +103,20 @@ public static partial class FlopsMetrics
     private static IEnumerable<Measurement<long>> SilosByRole() =>
         SilosHere.Where(s => s.Value > 0).Select(s => new Measurement<long>(s.Value, new("role", s.Key.Role), new("cluster", s.Key.Cluster)));
 
+    private static IEnumerable<Measurement<double>> LatestModels(Func<ModelHere, double> pick) =>
+        ModelsHere.Select(p => new Measurement<double>(pick(p.Value), new KeyValuePair<string, object?>("project", p.Key)));
+
+    /// <summary>One series per project: in hierarchical mode its clusters' inner rounds are open side by side.</summary>
+    private static IEnumerable<Measurement<double>> RoundDeadlines() =>
+        RoundsOpenHere.Values
+            .GroupBy(r => r.ProjectId, StringComparer.Ordinal)
+            .Select(g => new Measurement<double>(g.Max(r => r.Deadline).ToUnixTimeMilliseconds() / 1000.0, new KeyValuePair<string, object?>("project", g.Key)));
+
     private sealed record DeviceHere(string Cluster, long? LastActive);
+
+    private sealed record ModelHere(double Accuracy, double Loss);
+
+    private sealed record OpenRound(string ProjectId, DateTimeOffset Deadline);
 
     private sealed class SiloRegistration((string Role, string Cluster) key) : IDisposable
     {

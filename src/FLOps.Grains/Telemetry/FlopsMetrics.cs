@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
 namespace FLOps.Grains.Telemetry;
@@ -12,16 +11,24 @@ public static partial class FlopsMetrics
 {
     public const string MeterName = "FLOps";
 
-    private static readonly Meter Meter = new(MeterName);
-    private static readonly ConcurrentDictionary<string, (double Accuracy, double Loss)> LatestByProject = new(StringComparer.Ordinal);
+    /// <summary>The <c>level</c> of a classic round.</summary>
+    public const string FlatLevel = "flat";
 
-    private static readonly Counter<long> RoundsEnded = Meter.CreateCounter<long>("flops.rounds.completed", description: "Rounds ended, by outcome (closed: aggregated; failed: no quorum)");
+    /// <summary>The <c>level</c> of an inner round of an edge cluster (hierarchical mode).</summary>
+    public const string EdgeLevel = "edge";
+
+    /// <summary>The <c>level</c> of a cycle's aggregation of the cluster models at the root (hierarchical mode).</summary>
+    public const string CloudLevel = "cloud";
+
+    private static readonly Meter Meter = new(MeterName);
+
+    private static readonly Counter<long> RoundsEnded = Meter.CreateCounter<long>("flops.rounds.completed", description: "Rounds ended, by level (flat, edge, cloud) and outcome (closed: aggregated; failed: no quorum)");
     // Buckets for what rounds take here (tens of milliseconds to the 120 s default timeout), not OpenTelemetry's 0, 5, 10, 25, … defaults.
     private static readonly Histogram<double> RoundDuration = Meter.CreateHistogram(
-        "flops.round.duration", unit: "s", description: "Wall time of a round, from hand-out to recorded result",
+        "flops.round.duration", unit: "s", description: "Wall time of a round, from hand-out to recorded result, by level",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300] });
     private static readonly Histogram<long> RoundParticipants = Meter.CreateHistogram(
-        "flops.round.participants", unit: null, description: "Updates aggregated per round",
+        "flops.round.participants", unit: null, description: "Updates aggregated per round (at level cloud: cluster models), by level",
         advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 5, 10, 20, 50, 100, 1000, 10000] });
     private static readonly Histogram<double> AggregationDuration = Meter.CreateHistogram(
         "flops.aggregation.duration", unit: "s", description: "Time to complete a round's aggregate, store and evaluate it",
@@ -29,13 +36,17 @@ public static partial class FlopsMetrics
     private static readonly Counter<long> UpdatesReceived = Meter.CreateCounter<long>("flops.updates.received", description: "Device updates by outcome (accepted, rejected, refused, late) and reason");
     private static readonly Counter<long> UpdateBytes = Meter.CreateCounter<long>("flops.update.bytes", unit: "By", description: "Bytes of accepted device updates");
 
+    private static readonly Counter<long> Stragglers = Meter.CreateCounter<long>(
+        "flops.round.stragglers", description: "Participants a round left out when it closed, by reason (timeout: no update by the deadline; failed: could not take or train the task; rejected: update malformed or out of bounds)");
+
     // No unit on purpose: Prometheus would append it ("..._bytes_to_cloud_bytes_total").
     private static readonly Counter<long> EdgeBytesToCloud = Meter.CreateCounter<long>("flops.edge.bytes_to_cloud", description: "Bytes of partial results an edge cluster sent to the cloud");
 
     static FlopsMetrics()
     {
-        Meter.CreateObservableGauge("flops.model.accuracy", () => Latest(v => v.Accuracy), description: "Held-out accuracy of each project's latest global model");
-        Meter.CreateObservableGauge("flops.model.loss", () => Latest(v => v.Loss), description: "Held-out log-loss of each project's latest global model");
+        Meter.CreateObservableGauge("flops.model.accuracy", () => LatestModels(static m => m.Accuracy), description: "Held-out accuracy of the latest global model of each project whose grain is active on this silo");
+        Meter.CreateObservableGauge("flops.model.loss", () => LatestModels(static m => m.Loss), description: "Held-out log-loss of the latest global model of each project whose grain is active on this silo");
+        Meter.CreateObservableGauge("flops.round.deadline", RoundDeadlines, unit: "s", description: "Unix time of the deadline of each project's open round whose grain is active on this silo (the latest, if several)");
         Meter.CreateObservableGauge("flops.projects", ProjectsByState, description: "Projects whose grain is active on this silo, by state (every state reported, 0 where none)");
         Meter.CreateObservableGauge("flops.devices.registered", RegisteredDevicesByCluster, description: "Devices (registered or simulated) whose grain is active on this silo, by cluster");
         Meter.CreateObservableGauge("flops.devices.active", ActiveDevicesByCluster, description: "Of those, the devices that got a task or sent an update in the last 5 minutes, by cluster");
@@ -56,21 +67,30 @@ public static partial class FlopsMetrics
     public static void EdgeSentToCloud(string projectId, string cluster, long bytes) =>
         EdgeBytesToCloud.Add(bytes, new("project", projectId), new("cluster", cluster));
 
-    public static void RoundEnded(string projectId, bool closed, double seconds, int participants, double? aggregationSeconds, double? accuracy, double? loss)
+    /// <summary>A round ended at <paramref name="level"/> (<see cref="FlatLevel"/>, <see cref="EdgeLevel"/>, <see cref="CloudLevel"/>).</summary>
+    public static void RoundEnded(string projectId, string level, bool closed, double seconds, int participants, double? aggregationSeconds)
     {
         var project = new KeyValuePair<string, object?>("project", projectId);
-        RoundsEnded.Add(1, project, new("outcome", closed ? "closed" : "failed"));
-        RoundDuration.Record(seconds, project);
-        RoundParticipants.Record(participants, project);
+        var levelTag = new KeyValuePair<string, object?>("level", level);
+        RoundsEnded.Add(1, project, levelTag, new("outcome", closed ? "closed" : "failed"));
+        RoundDuration.Record(seconds, project, levelTag);
+        RoundParticipants.Record(participants, project, levelTag);
         if (aggregationSeconds is { } aggregation)
         {
             AggregationDuration.Record(aggregation, project);
         }
+    }
 
-        if (accuracy is { } a && loss is { } l)
-        {
-            LatestByProject[projectId] = (a, l);
-        }
+    /// <summary>
+    /// The participants a round left out when it closed. Every reason is added, 0 included, so
+    /// each series exists from a project's first round and its first straggler counts in a rate.
+    /// </summary>
+    public static void RoundLeftOut(string projectId, int timedOut, int failed, int rejected)
+    {
+        var project = new KeyValuePair<string, object?>("project", projectId);
+        Stragglers.Add(timedOut, project, new("reason", "timeout"));
+        Stragglers.Add(failed, project, new("reason", "failed"));
+        Stragglers.Add(rejected, project, new("reason", "rejected"));
     }
 
     /// <summary>Keeps the reason label to a handful of values, whatever the message says.</summary>
@@ -89,7 +109,4 @@ public static partial class FlopsMetrics
             _ => "other",
         };
     }
-
-    private static IEnumerable<Measurement<double>> Latest(Func<(double Accuracy, double Loss), double> pick) =>
-        LatestByProject.Select(p => new Measurement<double>(pick(p.Value), new KeyValuePair<string, object?>("project", p.Key)));
 }
