@@ -58,6 +58,20 @@ public sealed partial class DashboardFileTests
             Assert.All(RangeSelector().Matches(StringLiteral().Replace(q.Expr, "\"\"")), m => Assert.True(m.Value == "[$__rate_interval]", $"{q}: range {m.Value}, expected [$__rate_interval]")));
     }
 
+    /// <summary>In hierarchical mode a cycle ends with its edge clusters' inner rounds: summed together, rounds would count twice.</summary>
+    [Fact]
+    public void Round_queries_split_by_level_or_leave_the_edge_rounds_out()
+    {
+        var roundQueries = Dashboards.Queries().Where(q => RoundMetric().IsMatch(q.Expr)).ToList();
+        Assert.NotEmpty(roundQueries);
+        Assert.All(roundQueries, q =>
+        {
+            var groupings = Grouping().Matches(q.Expr).Select(m => m.Groups[1].Value).ToList();
+            var split = groupings.Count > 0 && groupings.All(g => g.Split(',').Select(l => l.Trim()).Contains("level"));
+            Assert.True(split || q.Expr.Contains("level!=\"edge\"", StringComparison.Ordinal), $"{q}: neither split by level nor without level=\"edge\"");
+        });
+    }
+
     [Fact]
     public void The_grafana_provisioning_loads_the_dashboards_folder_from_the_prometheus_datasource()
     {
@@ -83,6 +97,12 @@ public sealed partial class DashboardFileTests
 
     [GeneratedRegex(@"""[^""]*""")]
     private static partial Regex StringLiteral();
+
+    [GeneratedRegex(@"flops_round(s_completed|_duration_seconds|_participants)")]
+    private static partial Regex RoundMetric();
+
+    [GeneratedRegex(@"\bby\s*\(([^)]*)\)")]
+    private static partial Regex Grouping();
 
     [GeneratedRegex(@"path:\s*(\S+)")]
     private static partial Regex ProviderPath();

@@ -120,13 +120,17 @@ public sealed partial class PrometheusTests(ScrapedServe deployment, ITestOutput
         }
     }
 
-    /// <summary>The dashboard variables an expression uses, set to All (<c>.*</c>), then to the run's real values.</summary>
+    /// <summary>
+    /// The dashboard variables an expression uses, set to All (<c>.*</c>), then to the run's real
+    /// values: the classic project, or the hierarchical one for the edge-only metrics.
+    /// </summary>
     private IEnumerable<IReadOnlyDictionary<string, string>> ValueSets(string expr)
     {
         yield return new Dictionary<string, string> { ["project"] = ".*", ["instance"] = ".*" };
         if (expr.Contains("$project", StringComparison.Ordinal) || expr.Contains("$instance", StringComparison.Ordinal))
         {
-            yield return new Dictionary<string, string> { ["project"] = deployment.ProjectId, ["instance"] = deployment.Instance };
+            var project = expr.Contains("flops_edge_", StringComparison.Ordinal) ? deployment.HierarchicalProjectId : deployment.ProjectId;
+            yield return new Dictionary<string, string> { ["project"] = project, ["instance"] = deployment.Instance };
         }
     }
 

@@ -6,10 +6,11 @@ namespace FLOps.System.Tests.Infrastructure;
 
 /// <summary>
 /// <c>flops serve</c> scraped every second by a real Prometheus (loading the project's alerting
-/// rules), after it ran one short project: 4 simulated devices, one of which sends noise that
-/// <c>validation.maxUpdateNorm</c> rejects, and one request refused for want of an API key. So
-/// every kind of series the dashboards show has samples. A second job names a silo target where
-/// nothing listens: a silo that is down.
+/// rules), after it ran two short projects side by side: a classic one of 4 simulated devices,
+/// one of which sends noise that <c>validation.maxUpdateNorm</c> rejects, and a hierarchical one
+/// over two edge clusters (logical on serve's one embedded silo: their grains run on it), plus
+/// one request refused for want of an API key. So every kind of series the dashboards show has
+/// samples. A second job names a silo target where nothing listens: a silo that is down.
 /// </summary>
 public sealed class ScrapedServe : IAsyncLifetime
 {
@@ -22,7 +23,11 @@ public sealed class ScrapedServe : IAsyncLifetime
     /// <summary>The scrape target of <c>flops serve</c> (its Prometheus <c>instance</c> label).</summary>
     public string Instance { get; private set; } = "";
 
+    /// <summary>The classic project.</summary>
     public string ProjectId { get; private set; } = "";
+
+    /// <summary>The hierarchical project: 2 cycles of 1 inner round over the clusters <c>edge-a</c> and <c>edge-b</c>.</summary>
+    public string HierarchicalProjectId { get; private set; } = "";
 
     /// <summary>The scrape target of the <c>flops-silo</c> job, where no silo answers.</summary>
     public string DownSilo { get; } = $"127.0.0.1:{CommandProcess.FreePort()}";
@@ -66,22 +71,39 @@ public sealed class ScrapedServe : IAsyncLifetime
         });
         created.EnsureSuccessStatusCode();
         ProjectId = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        using var hierarchical = await http.PostAsJsonAsync("/api/v1/projects", new
+        {
+            name = "scraped-hierarchical",
+            training = new { mode = "hierarchical", rounds = 1, cycles = 2, batchSize = 16, learningRate = 0.5 },
+            simulation = new { devices = 4, clusters = new[] { "edge-a", "edge-b" } },
+        });
+        hierarchical.EnsureSuccessStatusCode();
+        HierarchicalProjectId = JsonDocument.Parse(await hierarchical.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
 
+        await WaitUntilCompleted(http, ProjectId);
+        await WaitUntilCompleted(http, HierarchicalProjectId);
+
+        // The final counts scraped, and every series of the projects scraped at least twice (rate needs two samples).
+        var selector = $"flops_rounds_completed_total{{project=\"{ProjectId}\"}}";
+        await Prometheus.WaitUntilAsync($"sum({selector})", v => v >= 4, TimeSpan.FromSeconds(60));
+        await Prometheus.WaitUntilAsync($"min(count_over_time({selector}[1m]))", v => v >= 2, TimeSpan.FromSeconds(60));
+        var cycles = $"flops_rounds_completed_total{{project=\"{HierarchicalProjectId}\", level=\"cloud\"}}";
+        await Prometheus.WaitUntilAsync($"sum({cycles})", v => v >= 2, TimeSpan.FromSeconds(60));
+        await Prometheus.WaitUntilAsync($"min(count_over_time(flops_edge_bytes_to_cloud_total{{project=\"{HierarchicalProjectId}\"}}[1m]))", v => v >= 2, TimeSpan.FromSeconds(60));
+    }
+
+    private async Task WaitUntilCompleted(HttpClient http, string projectId)
+    {
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/v1/projects/{ProjectId}", UriKind.Relative))).RootElement.GetProperty("state").GetString() != "Completed")
+        while (JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/v1/projects/{projectId}", UriKind.Relative))).RootElement.GetProperty("state").GetString() != "Completed")
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"project {ProjectId} did not complete:\n{_serve.Log}");
+                throw new TimeoutException($"project {projectId} did not complete:\n{_serve!.Log}");
             }
 
             await Task.Delay(200);
         }
-
-        // The final counts scraped, and every series of the project scraped at least twice (rate needs two samples).
-        var selector = $"flops_rounds_completed_total{{project=\"{ProjectId}\"}}";
-        await Prometheus.WaitUntilAsync($"sum({selector})", v => v >= 4, TimeSpan.FromSeconds(60));
-        await Prometheus.WaitUntilAsync($"min(count_over_time({selector}[1m]))", v => v >= 2, TimeSpan.FromSeconds(60));
     }
 
     public async Task DisposeAsync()
