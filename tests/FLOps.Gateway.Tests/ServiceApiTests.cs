@@ -37,7 +37,7 @@ public sealed class ServiceApiTests(GatewayFixture gateway)
         var id = (await GatewayFixture.Body(created)).GetProperty("id").GetString()!;
         await gateway.WaitForState(gateway.TenantA, id, "Completed");
 
-        var metrics = await gateway.Anonymous.GetStringAsync("/metrics");
+        var metrics = await ScrapeUntil(m => m.Contains($"project=\"{id}\"", StringComparison.Ordinal));
 
         Assert.Contains("flops_rounds_completed", metrics, StringComparison.Ordinal);
         Assert.Contains($"project=\"{id}\"", metrics, StringComparison.Ordinal);
@@ -106,14 +106,8 @@ public sealed class ServiceApiTests(GatewayFixture gateway)
         var created = await gateway.TenantA.PostAsJsonAsync("/api/v1/projects", GatewayFixture.Spec(rounds: 1, devices: 2, latencySeconds: 4));
         var id = (await GatewayFixture.Body(created)).GetProperty("id").GetString()!;
 
-        // The exporter answers from a cache for 300 ms: a scrape of an earlier test may still be served.
-        var open = await gateway.Anonymous.GetStringAsync("/metrics");
         bool HasDeadline(string line) => line.StartsWith("flops_round_deadline_seconds{", StringComparison.Ordinal) && line.Contains($"project=\"{id}\"", StringComparison.Ordinal);
-        for (var i = 0; i < 20 && !open.Split('\n').Any(HasDeadline); i++)
-        {
-            await Task.Delay(100);
-            open = await gateway.Anonymous.GetStringAsync("/metrics");
-        }
+        var open = await ScrapeUntil(m => m.Split('\n').Any(HasDeadline));
 
         Assert.Contains("# TYPE flops_round_deadline_seconds gauge", open, StringComparison.Ordinal);
         var line = Assert.Single(open.Split('\n'), HasDeadline);
@@ -121,8 +115,7 @@ public sealed class ServiceApiTests(GatewayFixture gateway)
         Assert.InRange(deadline, before + 60, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 61);
 
         await gateway.WaitForState(gateway.TenantA, id, "Completed");
-        await Task.Delay(400);
-        var closed = await gateway.Anonymous.GetStringAsync("/metrics");
+        var closed = await ScrapeUntil(m => !m.Split('\n').Any(HasDeadline));
         Assert.DoesNotContain(closed.Split('\n'), HasDeadline);
     }
 
@@ -146,9 +139,26 @@ public sealed class ServiceApiTests(GatewayFixture gateway)
             simulation = new { devices = 4, clusters = new[] { "edge-a", "edge-b" } },
         });
         Assert.Equal(HttpStatusCode.Created, hierarchical.StatusCode);
+        var hierarchicalId = (await GatewayFixture.Body(hierarchical)).GetProperty("id").GetString()!;
         await gateway.WaitForState(gateway.TenantA, id, "Completed");
-        await gateway.WaitForState(gateway.TenantA, (await GatewayFixture.Body(hierarchical)).GetProperty("id").GetString()!, "Completed");
-        return await gateway.Anonymous.GetStringAsync("/metrics");
+        await gateway.WaitForState(gateway.TenantA, hierarchicalId, "Completed");
+        return await ScrapeUntil(m => m.Contains($"project=\"{id}\"", StringComparison.Ordinal) && m.Contains($"project=\"{hierarchicalId}\"", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// /metrics once it shows what the test waits for, or after 2 s: the exporter answers from a
+    /// cache for 300 ms, so a scrape just after an earlier test's may show the state before.
+    /// </summary>
+    private async Task<string> ScrapeUntil(Func<string, bool> shows)
+    {
+        var metrics = await gateway.Anonymous.GetStringAsync("/metrics");
+        for (var i = 0; i < 20 && !shows(metrics); i++)
+        {
+            await Task.Delay(100);
+            metrics = await gateway.Anonymous.GetStringAsync("/metrics");
+        }
+
+        return metrics;
     }
 
     [Fact]
