@@ -103,6 +103,7 @@ public sealed class DemoCommandTests
         Assert.Equal(3, result.GetProperty("rounds").GetInt32());
         Assert.Equal(4, result.GetProperty("devices").GetInt32());
         Assert.True(result.GetProperty("seconds").GetDouble() > 0);
+        Assert.InRange(result.GetProperty("projectSeconds").GetDouble(), double.Epsilon, result.GetProperty("seconds").GetDouble());
         Assert.Equal(3L * 4 * 7850 * sizeof(float), result.GetProperty("bytesToCloud").GetInt64());
         var model = result.GetProperty("model").GetString()!;
         Assert.Equal(Path.Combine(output, "model.onnx"), model);

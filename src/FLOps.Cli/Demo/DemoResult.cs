@@ -28,6 +28,9 @@ public sealed record DemoResult
 
     public double Seconds { get; init; }
 
+    /// <summary>From the project's submission to its end: the training alone, without starting the silos or scoring the model.</summary>
+    public double ProjectSeconds { get; init; }
+
     /// <summary>Path of the ONNX model.</summary>
     public string Model { get; init; } = "";
 

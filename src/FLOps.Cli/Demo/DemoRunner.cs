@@ -124,6 +124,7 @@ public static class DemoRunner
         await stdout.WriteLineAsync(settings.IsHierarchical
             ? $"FLOps demo (hierarchical): {settings.Devices} devices over {silos.Description}, {settings.Cycles} cycles of {settings.Rounds} inner rounds of {spec.Strategy.Name}, {settings.Model} model, {settings.Partition} partition, seed {settings.Seed}"
             : $"FLOps demo: {settings.Devices} devices, {settings.Rounds} rounds of {spec.Strategy.Name}, {settings.Model} model, {settings.Partition} partition, seed {settings.Seed}");
+        var submitted = clock.Elapsed;
         var projectId = (await flops.SubmitAsync(spec)).Id;
         var outputDirectory = Path.GetFullPath(string.IsNullOrWhiteSpace(settings.OutputDirectory)
             ? Path.Combine("flops-out", projectId)
@@ -132,6 +133,7 @@ public static class DemoRunner
         using var cancelOnCtrlC = cancellationToken.Register(() => flops.CancelAsync(projectId, "interrupted from the terminal"));
         // Ctrl-C cancels the project; following goes on until the project says it ended.
         var final = await FollowAsync(flops.WatchAsync(projectId, CancellationToken.None), settings, stdout);
+        var projectSeconds = (clock.Elapsed - submitted).TotalSeconds;
 
         if (final.State != ProjectState.Completed)
         {
@@ -151,6 +153,7 @@ public static class DemoRunner
             Rounds = final.Rounds.Count,
             Devices = settings.Devices,
             Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
+            ProjectSeconds = Math.Round(projectSeconds, 3),
             Model = modelPath,
             BytesToCloud = final.BytesToCloud,
             Mode = spec.Training.Mode,
