@@ -1,4 +1,6 @@
+using FLOps.Grains.Placement;
 using FLOps.Grains.Services;
+using FLOps.Grains.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -11,7 +13,8 @@ public static class GrainServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<FlopsGrainOptions>();
-        services.AddOptions<FlopsSiloRole>();
+        // A silo is a cloud silo unless AddFlopsEdgePlacement names its role.
+        services.TryAddSingleton(SiloRole.CloudSilo);
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloInfoPublisher>();
         services.TryAddSingleton<IModelStore, InMemoryModelStore>();
         services.TryAddSingleton<IUpdateJournal, InMemoryUpdateJournal>();

@@ -17,12 +17,8 @@ public static class EdgePlacementHosting
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(role);
         silo.UseSiloMetadata(role.ToMetadata());
-        // The silo's own role in the one options object the silo's gauges read too (flops.silo.info).
-        silo.Services.Configure<FlopsSiloRole>(o =>
-        {
-            o.Role = role.Role;
-            o.Cluster = role.Cluster ?? FlopsSiloRole.Cloud;
-        });
+        // The silo's own role, which its gauges report too (flops.silo.info).
+        silo.Services.AddSingleton(role);
         silo.Services.Configure<EdgePlacementOptions>(o => o.Strict = strict);
         silo.Services.AddPlacementFilter<EdgePlacementFilterStrategy, EdgePlacementFilterDirector>(ServiceLifetime.Singleton);
         silo.Services.TryAddSingleton<IEdgeTopology, EdgeTopology>();
