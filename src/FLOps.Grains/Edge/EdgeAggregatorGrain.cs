@@ -3,6 +3,7 @@ using FLOps.Abstractions.Models;
 using FLOps.Abstractions.Projects;
 using FLOps.Abstractions.Rounds;
 using FLOps.Grains.Placement;
+using FLOps.Grains.Projects;
 using FLOps.Grains.Services;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
@@ -144,9 +145,8 @@ public sealed class EdgeAggregatorGrain(
             AvailableDevices = plan.Devices,
             GlobalModel = S.Model,
 
-            // The seed of the flat round at the same position: a hierarchical run with one inner
-            // round per cycle selects and trains exactly as the classic run does.
-            Seed = StableHash.Combine(plan.ProjectSeed, flatRound),
+            // The seed of the flat round at the same position.
+            Seed = ProjectSeeds.OfRound(plan.ProjectSeed, flatRound),
             StrategyState = S.StrategyState,
             Edge = new EdgeRoundContext { AggregatorKey = Key, Cluster = plan.Cluster, Cycle = plan.Cycle },
         });

@@ -227,7 +227,7 @@ public sealed class RootAggregatorGrain(
                     Spec = plan.Spec,
                     Devices = c.Value.Devices,
                     GlobalModel = plan.GlobalModel,
-                    ProjectSeed = plan.Spec.Simulation?.Seed ?? StableHash.Of(plan.ProjectId),
+                    ProjectSeed = ProjectSeeds.Of(plan.Spec, plan.ProjectId),
                     RootKey = Key,
                 });
                 return (c.Key, Error: null);
@@ -320,10 +320,7 @@ public sealed class RootAggregatorGrain(
 
         var parameters = ClusterAggregation.Combine(clusterModels);
         var model = await models.PutAsync(parameters);
-        var evaluationSet = data.GetEvaluationSet(plan.Spec.DataTag);
-        var evaluation = evaluationSet is null
-            ? null
-            : await compute.EvaluateAsync(ProjectSpecValidator.ArchitectureOf(plan.Spec.Model), parameters, evaluationSet, CancellationToken.None);
+        var evaluation = await compute.EvaluateHeldOutAsync(data, plan.Spec, parameters);
 
         var lastInner = reported.Select(c => c.Value.InnerRounds[^1]).ToList();
         var samples = reported.Sum(c => c.Value.SampleCount);

@@ -70,7 +70,7 @@ public sealed class ProjectGrain(
         }
 
         var architecture = ProjectSpecValidator.ArchitectureOf(spec.Model);
-        var seed = spec.Simulation?.Seed ?? StableHash.Of(Id);
+        var seed = ProjectSeeds.Of(spec, Id);
 
         S.Spec = spec;
         S.State = ProjectState.Pending;
@@ -264,7 +264,7 @@ public sealed class ProjectGrain(
             await state.WriteStateAsync();
         }
 
-        var seed = StableHash.Combine(spec.Simulation?.Seed ?? StableHash.Of(Id), S.CurrentRound);
+        var seed = ProjectSeeds.OfRound(ProjectSeeds.Of(spec, Id), S.CurrentRound);
         var plan = new RoundPlan
         {
             ProjectId = Id,

@@ -482,10 +482,7 @@ public sealed class RoundGrain(
 
         var model = await models.PutAsync(parameters);
         var strategyState = await StoreStrategyState(_strategy!.ExportState());
-        var evaluationSet = data.GetEvaluationSet(plan.Spec.DataTag);
-        var evaluation = evaluationSet is null
-            ? null
-            : await compute.EvaluateAsync(ProjectSpecValidator.ArchitectureOf(plan.Spec.Model), parameters, evaluationSet, CancellationToken.None);
+        var evaluation = await compute.EvaluateHeldOutAsync(data, plan.Spec, parameters);
 
         var accepted = _accepted.Values;
         var samples = accepted.Sum(u => u.SampleCount);
