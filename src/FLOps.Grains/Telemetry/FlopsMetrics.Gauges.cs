@@ -47,15 +47,14 @@ public static partial class FlopsMetrics
     public static void RoundNotOpen(string roundKey) => RoundsOpenHere.TryRemove(roundKey, out _);
 
     /// <summary>A device grain with a profile is active here.</summary>
-    public static void DeviceIs(string deviceId, string cluster) =>
-        DevicesHere.AddOrUpdate(deviceId, static (_, c) => new DeviceHere(c, LastActive: null), static (_, d, c) => d with { Cluster = c }, cluster);
+    public static void DeviceIs(string deviceId, string cluster) => DevicesHere.GetOrAdd(deviceId, static _ => new DeviceHere()).Cluster = cluster;
 
-    /// <summary>The device got a task or sent an update now.</summary>
+    /// <summary>The device got a task or sent an update now (twice per device and round: no allocation).</summary>
     public static void DeviceWorked(string deviceId)
     {
         if (DevicesHere.TryGetValue(deviceId, out var device))
         {
-            DevicesHere.TryUpdate(deviceId, device with { LastActive = Environment.TickCount64 }, device);
+            device.LastActive = Environment.TickCount64;
         }
     }
 
@@ -112,7 +111,25 @@ public static partial class FlopsMetrics
             .GroupBy(r => r.ProjectId, StringComparer.Ordinal)
             .Select(g => new Measurement<double>(g.Max(r => r.Deadline).ToUnixTimeMilliseconds() / 1000.0, new KeyValuePair<string, object?>("project", g.Key)));
 
-    private sealed record DeviceHere(string Cluster, long? LastActive);
+    /// <summary>Updated in place: a device's entry changes on every task, and a reader only needs a recent value.</summary>
+    private sealed class DeviceHere
+    {
+        private string _cluster = DefaultDeviceCluster;
+        private long _lastActive = long.MinValue;
+
+        public string Cluster
+        {
+            get => Volatile.Read(ref _cluster);
+            set => Volatile.Write(ref _cluster, value);
+        }
+
+        /// <summary><see cref="Environment.TickCount64"/> of the last task or update; <see cref="long.MinValue"/> for never.</summary>
+        public long LastActive
+        {
+            get => Volatile.Read(ref _lastActive);
+            set => Volatile.Write(ref _lastActive, value);
+        }
+    }
 
     private sealed record ModelHere(double Accuracy, double Loss);
 
