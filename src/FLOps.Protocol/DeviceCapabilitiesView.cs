@@ -1,0 +1,3 @@
+namespace FLOps.Protocol;
+
+public sealed record DeviceCapabilitiesView(int Cores, long MemoryBytes, string? Platform);

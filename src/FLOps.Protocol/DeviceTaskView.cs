@@ -1,0 +1,18 @@
+namespace FLOps.Protocol;
+
+/// <summary>
+/// A task as a learner agent receives it. The update must name <see cref="TaskId"/> and
+/// <see cref="ModelHash"/>, so that it can only count for the task it was trained for.
+/// </summary>
+public sealed record DeviceTaskView(
+    string TaskId,
+    string ProjectId,
+    int Round,
+    string ModelHash,
+    int ParameterCount,
+    TaskModelView Model,
+    int LocalEpochs,
+    int BatchSize,
+    double LearningRate,
+    double ProximalMu,
+    int Seed);
