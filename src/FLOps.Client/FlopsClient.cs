@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using FLOps.Abstractions.Devices;
 using FLOps.Abstractions.Projects;
 
 namespace FLOps.Client;
@@ -15,12 +16,25 @@ public sealed class FlopsClient(IGrainFactory grains, string tenant = FlopsClien
 
     private static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(5);
 
-    /// <summary>Submits a project; with an idempotency key a retry returns the project the first call created.</summary>
+    /// <summary>
+    /// Submits a project; with an idempotency key a retry with the same spec returns the project the
+    /// first call created. Throws <see cref="InvalidProjectSpecException"/>,
+    /// <see cref="IdempotencyKeyReusedException"/> (the key came with another spec) or
+    /// <see cref="TenantLimitException"/>; a refused submission leaves no project behind.
+    /// </summary>
     public async Task<ProjectSnapshot> SubmitAsync(ProjectSpec spec, string? idempotencyKey = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var owner = grains.GetGrain<ITenantGrain>(tenant);
-        var claim = await owner.Claim(idempotencyKey);
+        var claim = await owner.Claim(idempotencyKey, SpecFingerprint.Of(spec));
+        switch (claim.Refusal)
+        {
+            case ClaimRefusal.IdempotencyKeyReused:
+                throw new IdempotencyKeyReusedException(claim.Reason!);
+            case ClaimRefusal.ProjectLimit:
+                throw new TenantLimitException(claim.Reason!);
+        }
+
         var project = grains.GetGrain<IProjectGrain>(claim.ProjectId);
         if (!claim.IsNew)
         {
@@ -29,14 +43,23 @@ public sealed class FlopsClient(IGrainFactory grains, string tenant = FlopsClien
 
         try
         {
-            return await project.Submit(spec);
+            return await project.Submit(spec, tenant);
         }
-        catch (InvalidProjectSpecException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            await owner.Release(claim.ProjectId);
+            // A project that stored its spec was accepted and runs; anything short of that is released.
+            if ((await project.GetSnapshot()).Spec is null)
+            {
+                await owner.Release(claim.ProjectId);
+            }
+
             throw;
         }
     }
+
+    /// <summary>Registers a device of this tenant; its id, or the problems or limit that refused it.</summary>
+    public Task<DeviceRegistrationResult> RegisterDeviceAsync(DeviceProfile profile) =>
+        grains.GetGrain<ITenantGrain>(tenant).RegisterDevice(profile);
 
     /// <summary>The tenant's project, or <c>null</c> if it has none by that id.</summary>
     public async Task<ProjectSnapshot?> GetAsync(string projectId) =>

@@ -1,37 +1,42 @@
 using System.Runtime.InteropServices;
 using FLOps.Abstractions.Devices;
-using FLOps.Abstractions.Projects;
+using FLOps.Abstractions.Limits;
+using FLOps.Abstractions.Rounds;
+using FLOps.Grains.Projects;
+using FLOps.Learning.Validation;
+using FLOps.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace FLOps.Gateway;
 
 /// <summary>
-/// What a learner agent calls, authenticated by its device token (header <c>X-Device-Token</c>):
-/// fetch the pending task, download its global model, upload the trained parameters.
-/// Parameters travel as raw little-endian float32, never JSON.
+/// What a learner agent calls (see <see cref="LearnerRoutes"/>), authenticated by its device token:
+/// fetch a pending task, download its global model, upload the trained parameters for that task,
+/// or decline it. The token is checked before any grain is called.
 /// </summary>
 public static class DeviceTasksApi
 {
-    public const string TokenHeader = "X-Device-Token";
-    public const int MaxUpdateBytes = 64 << 20;
+    private const int MaxDeviceIdLength = 200;
 
     public static RouteGroupBuilder MapDeviceTasksApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/devices/{id}").WithTags("Learner agents");
         group.MapGet("/tasks/next", NextTask).WithName("NextTask").Produces<DeviceTaskView>().Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
+        group.MapPost("/tasks/decline", Decline).WithName("DeclineTask").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/models/{hash}", Model).WithName("TaskModel").Produces(StatusCodes.Status200OK, contentType: "application/octet-stream").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/updates", Upload).WithName("UploadUpdate").Produces<UpdateReceiptView>().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return group;
     }
 
-    private static async Task<IResult> NextTask(string id, int? wait, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<IResult> NextTask(string id, int? wait, HttpContext context, IGrainFactory grains, DeviceTokenIssuer tokens, CancellationToken cancellationToken)
     {
-        if (await Authenticated(id, context, grains) is not { } device)
+        if (await Authenticated(id, context, grains, tokens) is not { } device)
         {
-            return Problems.Unauthorized("a valid device token is required in " + TokenHeader);
+            return Unauthorized();
         }
 
         // Long poll, so that an idle agent asks a few times a minute rather than many times a second.
@@ -40,7 +45,7 @@ public static class DeviceTasksApi
         {
             if (await device.NextTask() is { } task)
             {
-                return Results.Ok(DeviceTaskView.Of(task));
+                return Results.Ok(ViewOf(task));
             }
 
             if (DateTime.UtcNow >= until)
@@ -52,97 +57,121 @@ public static class DeviceTasksApi
         }
     }
 
-    private static async Task<IResult> Model(string id, string hash, HttpContext context, IGrainFactory grains)
+    private static async Task<IResult> Decline(string id, HttpContext context, IGrainFactory grains, DeviceTokenIssuer tokens, CancellationToken cancellationToken)
     {
-        if (await Authenticated(id, context, grains) is not { } device)
+        if (await Authenticated(id, context, grains, tokens) is not { } device)
         {
-            return Problems.Unauthorized("a valid device token is required in " + TokenHeader);
+            return Unauthorized();
         }
 
-        try
+        var (decline, refusal) = await RequestBodies.ReadJsonAsync<TaskDecline>(context.Request, cancellationToken);
+        if (refusal is not null)
         {
-            var parameters = await device.GetTaskModel(hash);
-            return Results.Bytes(MemoryMarshal.AsBytes(parameters.Value.AsSpan()).ToArray(), "application/octet-stream");
+            return refusal;
         }
-        catch (InvalidOperationException e)
+
+        if (string.IsNullOrEmpty(decline!.TaskId))
         {
-            return Problems.NotFound(e.Message);
+            return Problems.BadRequest("taskId is required");
         }
+
+        return await device.DeclineTask(decline.TaskId, decline.Reason ?? "")
+            ? Results.NoContent()
+            : Problems.NotFound($"device '{id}' holds no task '{decline.TaskId}'");
     }
 
-    private static async Task<IResult> Upload(string id, int round, long samples, double? loss, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<IResult> Model(string id, string hash, HttpContext context, IGrainFactory grains, DeviceTokenIssuer tokens)
     {
-        if (await Authenticated(id, context, grains) is not { } device)
+        if (await Authenticated(id, context, grains, tokens) is not { } device)
         {
-            return Problems.Unauthorized("a valid device token is required in " + TokenHeader);
+            return Unauthorized();
         }
 
-        if (context.Request.ContentLength > MaxUpdateBytes)
+        return await device.GetTaskModel(hash) is { } parameters
+            ? Results.Bytes(MemoryMarshal.AsBytes(parameters.Value.AsSpan()).ToArray(), "application/octet-stream")
+            : Problems.NotFound($"model '{hash}' is not the model of a task that device '{id}' holds");
+    }
+
+    private static async Task<IResult> Upload(
+        string id, string? task, string? model, long? samples, double? loss, HttpContext context, IGrainFactory grains, DeviceTokenIssuer tokens, IOptions<FlopsLimits> limits, CancellationToken cancellationToken)
+    {
+        if (await Authenticated(id, context, grains, tokens) is not { } device)
         {
-            return TooLarge();
+            return Unauthorized();
         }
 
-        using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, cancellationToken);
-        if (buffer.Length > MaxUpdateBytes)
+        if (string.IsNullOrEmpty(task) || string.IsNullOrEmpty(model) || samples is null)
         {
-            return TooLarge();
+            return Problems.BadRequest("task, model and samples are required: the update names the task it answers and the model it was trained from");
         }
 
-        if (buffer.Length == 0 || buffer.Length % sizeof(float) != 0)
+        // The sample count's bound per project is checked by the device and the round; this is the service's outer bound.
+        if (UpdateValidator.CheckSampleCount(samples.Value, ProjectSpecValidator.MaxSampleCountLimit) is { IsValid: false } badSamples)
         {
-            return Problems.Unprocessable($"the body must be little-endian float32 parameters (got {buffer.Length} bytes)");
+            return Problems.RefusedUpdate(UpdateRefusal.Malformed, badSamples.Reason!);
         }
 
-        if (samples <= 0 || loss is { } l && !double.IsFinite(l))
+        if (loss is { } l && !double.IsFinite(l))
         {
-            return Problems.Unprocessable("samples must be positive and loss finite");
+            return Problems.RefusedUpdate(UpdateRefusal.Malformed, "loss must be a finite number");
         }
 
-        var parameters = MemoryMarshal.Cast<byte, float>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)).ToArray();
+        var (parameters, refusal) = await ReadParameters(context.Request, limits.Value.MaxUpdateBodyBytes, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
         var receipt = await device.SubmitTrainedUpdate(new DeviceUpdate
         {
             DeviceId = id,
-            Round = round,
-            Parameters = new Immutable<float[]>(parameters),
-            SampleCount = samples,
+            TaskId = task,
+            BaseModelHash = model,
+            Parameters = new Immutable<float[]>(parameters!),
+            SampleCount = samples.Value,
             TrainingLoss = loss ?? 0,
         });
-        if (receipt.Accepted)
+        return receipt.Accepted
+            ? Results.Ok(new UpdateReceiptView(true, null, null))
+            : Problems.RefusedUpdate(receipt.Refusal, receipt.Reason ?? "refused");
+    }
+
+    /// <summary>Raw little-endian float32, never more than the limit.</summary>
+    private static async Task<(float[]? Parameters, IResult? Refusal)> ReadParameters(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
+        var (body, tooLarge) = await RequestBodies.ReadAsync(request, maxBytes, cancellationToken);
+        if (tooLarge is not null)
         {
-            return Results.Ok(new UpdateReceiptView(true, null));
+            return (null, tooLarge);
         }
 
-        // A malformed update is the sender's fault (422); anything else is about timing or selection (409).
-        return receipt.Reason!.Contains("parameters", StringComparison.Ordinal) || receipt.Reason.Contains("sample count", StringComparison.Ordinal)
-            ? Problems.Unprocessable(receipt.Reason)
-            : Problems.Conflict(receipt.Reason);
-    }
-
-    private static async Task<IDeviceGrain?> Authenticated(string id, HttpContext context, IGrainFactory grains)
-    {
-        var token = context.Request.Headers[TokenHeader].ToString();
-        if (token.Length == 0 || id.Length > 100)
+        using var buffer = body!;
+        if (buffer.Length == 0 || buffer.Length % sizeof(float) != 0)
         {
-            return null;
+            return (null, Problems.RefusedUpdate(UpdateRefusal.Malformed, $"the body must be little-endian float32 parameters (got {buffer.Length} bytes)"));
         }
 
-        var device = grains.GetGrain<IDeviceGrain>(id);
-        return await device.Authenticate(token) ? device : null;
+        return (MemoryMarshal.Cast<byte, float>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)).ToArray(), null);
     }
 
-    private static IResult TooLarge() =>
-        Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Update too large", detail: $"an update may hold at most {MaxUpdateBytes} bytes");
-}
-
-/// <summary>A task as a learner agent receives it.</summary>
-public sealed record DeviceTaskView(int Round, string ModelHash, int ParameterCount, ModelSpec Model, int LocalEpochs, int BatchSize, double LearningRate, double ProximalMu, int Seed)
-{
-    public static DeviceTaskView Of(TrainingTask task)
+    private static async Task<IDeviceGrain?> Authenticated(string id, HttpContext context, IGrainFactory grains, DeviceTokenIssuer tokens)
     {
-        ArgumentNullException.ThrowIfNull(task);
-        return new(task.Round, task.GlobalModel.Hash, task.GlobalModel.ParameterCount, task.Model, task.LocalEpochs, task.BatchSize, task.LearningRate, task.ProximalMu, task.Seed);
+        var token = context.Request.Headers[LearnerRoutes.TokenHeader].ToString();
+        return id.Length <= MaxDeviceIdLength && await tokens.IsValid(id, token) ? grains.GetGrain<IDeviceGrain>(id) : null;
     }
-}
 
-public sealed record UpdateReceiptView(bool Accepted, string? Reason);
+    private static IResult Unauthorized() => Problems.Unauthorized("a valid device token is required in " + LearnerRoutes.TokenHeader);
+
+    private static DeviceTaskView ViewOf(TrainingTask task) => new(
+        task.TaskId,
+        task.ProjectId,
+        task.Round,
+        task.GlobalModel.Hash,
+        task.GlobalModel.ParameterCount,
+        new TaskModelView(task.Model.Kind, task.Model.Inputs, task.Model.Classes, task.Model.HiddenUnits),
+        task.LocalEpochs,
+        task.BatchSize,
+        task.LearningRate,
+        task.ProximalMu,
+        task.Seed);
+}

@@ -1,9 +1,12 @@
+using FLOps.Abstractions.Limits;
 using FLOps.Abstractions.Projects;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace FLOps.Gateway;
 
@@ -14,12 +17,15 @@ public static class GatewayApp
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSingleton(keys);
+        builder.Services.Configure<FlopsLimits>(builder.Configuration.GetSection(FlopsLimits.Section));
+        builder.Services.AddSingleton<DeviceTokenIssuer>();
         builder.Services.AddSingleton<RequireApiKey>();
         builder.Services.AddSingleton<ModelScorers>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o => GatewayJson.Configure(o.SerializerOptions));
-        builder.Services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = 64L << 20);
+        // The largest body is an update of the largest model; each endpoint holds its own, smaller limit.
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<FlopsLimits>>((o, limits) => o.Limits.MaxRequestBodySize = Math.Max(limits.Value.MaxUpdateBodyBytes, limits.Value.MaxJsonBodyBytes));
         return builder;
     }
 

@@ -1,3 +1,4 @@
+using FLOps.Abstractions.Rounds;
 using Microsoft.AspNetCore.Http;
 
 namespace FLOps.Gateway;
@@ -6,6 +7,9 @@ namespace FLOps.Gateway;
 public static class Problems
 {
     public static IResult Unauthorized(string detail) => Problem(StatusCodes.Status401Unauthorized, "Unauthorized", detail);
+
+    /// <summary>A limit of the tenant's (projects, devices): asking again will not help until something is freed.</summary>
+    public static IResult Forbidden(string detail) => Problem(StatusCodes.Status403Forbidden, "Limit reached", detail);
 
     public static IResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, "Not found", detail);
 
@@ -17,6 +21,16 @@ public static class Problems
 
     public static IResult Invalid(IReadOnlyDictionary<string, string[]> errors) =>
         Results.ValidationProblem(errors, title: "Invalid project spec", statusCode: StatusCodes.Status400BadRequest);
+
+    /// <summary>A refused update: 422 when the update itself is malformed, 409 for timing or binding; <c>refusal</c> names the kind.</summary>
+    public static IResult RefusedUpdate(UpdateRefusal refusal, string detail) => Results.Problem(
+        detail: detail,
+        statusCode: refusal == UpdateRefusal.Malformed ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status409Conflict,
+        title: "Update refused",
+        extensions: new Dictionary<string, object?>(StringComparer.Ordinal) { ["refusal"] = RefusalName(refusal) });
+
+    /// <summary>The refusal kind as the learner protocol names it (camelCase).</summary>
+    public static string RefusalName(UpdateRefusal refusal) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(refusal.ToString());
 
     private static IResult Problem(int status, string title, string detail) => Results.Problem(detail: detail, statusCode: status, title: title);
 }

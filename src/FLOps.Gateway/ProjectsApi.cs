@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using FLOps.Abstractions.Limits;
 using FLOps.Abstractions.Projects;
 using FLOps.Client;
 using FLOps.Inference;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 
 namespace FLOps.Gateway;
 
@@ -24,7 +26,7 @@ public static class ProjectsApi
         return group;
     }
 
-    private static async Task<IResult> Submit(HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<IResult> Submit(HttpContext context, IGrainFactory grains, IOptions<FlopsLimits> limits, CancellationToken cancellationToken)
     {
         var (spec, refusal) = await RequestBodies.ReadJsonAsync<ProjectSpec>(context.Request, cancellationToken);
         if (refusal is not null)
@@ -32,7 +34,12 @@ public static class ProjectsApi
             return refusal;
         }
 
-        var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString() is { Length: > 0 and <= 200 } key ? key : null;
+        var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString() is { Length: > 0 } key ? key : null;
+        if (idempotencyKey?.Length > limits.Value.MaxIdempotencyKeyLength)
+        {
+            return Problems.BadRequest($"Idempotency-Key may be at most {limits.Value.MaxIdempotencyKeyLength} characters (got {idempotencyKey.Length})");
+        }
+
         try
         {
             var snapshot = await ClientFor(context, grains).SubmitAsync(spec!, idempotencyKey);
@@ -41,6 +48,14 @@ public static class ProjectsApi
         catch (InvalidProjectSpecException e)
         {
             return Problems.Invalid(e.Errors.GroupBy(x => x.Field).ToDictionary(g => g.Key, g => g.Select(x => x.Message).ToArray()));
+        }
+        catch (IdempotencyKeyReusedException e)
+        {
+            return Problems.Unprocessable(e.Message);
+        }
+        catch (TenantLimitException e)
+        {
+            return Problems.Forbidden(e.Message);
         }
     }
 

@@ -1,36 +1,28 @@
 using System.Text.Json;
+using FLOps.Abstractions.Limits;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace FLOps.Gateway;
 
-/// <summary>Reads JSON bodies with a size limit and turns every kind of malformed input into a 4xx.</summary>
+/// <summary>Reads request bodies with a size limit and turns every kind of malformed input into a 4xx.</summary>
 public static class RequestBodies
 {
-    public const int MaxJsonBytes = 1 << 20;
-
+    /// <summary>A JSON body of at most <see cref="FlopsLimits.MaxJsonBodyBytes"/>.</summary>
     public static async Task<(T? Value, IResult? Refusal)> ReadJsonAsync<T>(HttpRequest request, CancellationToken cancellationToken)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.ContentLength > MaxJsonBytes)
+        var maxBytes = request.HttpContext.RequestServices.GetRequiredService<IOptions<FlopsLimits>>().Value.MaxJsonBodyBytes;
+        var (buffer, tooLarge) = await ReadAsync(request, maxBytes, cancellationToken);
+        if (tooLarge is not null)
         {
-            return (null, TooLarge());
+            return (null, tooLarge);
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxJsonBytes)
-            {
-                return (null, TooLarge());
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        if (buffer.Length == 0)
+        using var _ = buffer;
+        if (buffer!.Length == 0)
         {
             return (null, Problems.BadRequest("the request body is empty; send a JSON object"));
         }
@@ -50,6 +42,35 @@ public static class RequestBodies
         }
     }
 
-    private static IResult TooLarge() =>
-        Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large", detail: $"the body exceeds {MaxJsonBytes} bytes");
+    /// <summary>
+    /// The whole body, or a 413 as soon as it passes <paramref name="maxBytes"/>: a client that
+    /// claims a small body and streams an endless one is cut off at the limit.
+    /// </summary>
+    public static async Task<(MemoryStream? Body, IResult? TooLarge)> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ContentLength > maxBytes)
+        {
+            return (null, TooLarge(maxBytes));
+        }
+
+        var buffer = new MemoryStream(request.ContentLength is { } length ? (int)Math.Min(length, 1 << 30) : 16 * 1024);
+        var chunk = new byte[64 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                await buffer.DisposeAsync();
+                return (null, TooLarge(maxBytes));
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return (buffer, null);
+    }
+
+    private static IResult TooLarge(long maxBytes) =>
+        Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large", detail: $"the body exceeds {maxBytes} bytes");
 }

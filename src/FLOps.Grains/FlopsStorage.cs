@@ -11,6 +11,7 @@ public static class FlopsStorage
     public const string DeviceState = "device";
     public const string DeviceDirectoryState = "device-directory";
     public const string TenantState = "tenant";
+    public const string DeviceTokenKeyState = "device-token-key";
     public const string EdgeAggregatorState = "edge-aggregator";
     public const string RootAggregatorState = "root-aggregator";
 }

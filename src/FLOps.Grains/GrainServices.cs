@@ -1,3 +1,4 @@
+using FLOps.Abstractions.Limits;
 using FLOps.Grains.Placement;
 using FLOps.Grains.Services;
 using FLOps.Grains.Telemetry;
@@ -13,6 +14,7 @@ public static class GrainServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<FlopsGrainOptions>();
+        services.AddOptions<FlopsLimits>();
         // A silo is a cloud silo unless AddFlopsEdgePlacement names its role.
         services.TryAddSingleton(SiloRole.CloudSilo);
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloInfoPublisher>();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using FLOps.Abstractions.Limits;
 using FLOps.Grains;
 using FLOps.Grains.Placement;
 using Microsoft.Extensions.DependencyInjection;
@@ -85,6 +86,9 @@ public static class EmbeddedSilo
         // messages ([GenerateSerializer]/[Id]), not the JSON default that cannot read records.
         silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
         silo.Services.AddFlopsGrainServices();
+
+        // Limits come from the host's configuration (Flops:Limits, e.g. Flops__Limits__MaxModelParameters).
+        silo.Services.Configure<FlopsLimits>(silo.Configuration.GetSection(FlopsLimits.Section));
 
         // Activity.Current travels with grain calls, so a device's task span is a child of its round's.
         silo.AddActivityPropagation();

@@ -1,64 +1,161 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Runtime.InteropServices;
 using System.Text.Json;
+using FLOps.Protocol;
 
 namespace FLOps.Gateway.Tests;
 
 [Collection(GatewayCollection.Name)]
 public sealed class DeviceTasksApiTests(GatewayFixture gateway)
 {
-    [Fact]
-    public async Task A_registered_device_pulls_its_task_and_model_uploads_once_and_a_late_upload_is_refused()
+    private const int SoftmaxFourByTwo = (2 * 4) + 2;
+
+    private static string NewTag() => "tag-" + Guid.NewGuid().ToString("N")[..8];
+
+    private static object RealDeviceSpec(string tag, int rounds = 1, int minFit = 1, int timeoutSeconds = 60) => new
     {
-        var tag = "tag-" + Guid.NewGuid().ToString("N")[..8];
-        var registration = await GatewayFixture.Body(await gateway.TenantA.PostAsJsonAsync("/api/v1/devices", new
-        {
-            name = "sensor",
-            dataTags = new[] { tag },
-            sampleCount = 10,
-            capabilities = new { cores = 2, memoryBytes = 1L << 30, platform = "linux-x64" },
-        }));
-        var deviceId = registration.GetProperty("id").GetString()!;
-        var device = gateway.Client("unused");
-        device.DefaultRequestHeaders.Authorization = null;
-        device.DefaultRequestHeaders.Add(DeviceTasksApi.TokenHeader, registration.GetProperty("token").GetString());
-        var created = await gateway.TenantA.PostAsJsonAsync("/api/v1/projects", new
-        {
-            name = "real-device",
-            dataTag = tag,
-            model = new { kind = "softmax", inputs = 4, classes = 2 },
-            training = new { rounds = 1, minFitClients = 1, minAvailableClients = 1, roundTimeoutSeconds = 60 },
-        });
-        var projectId = (await GatewayFixture.Body(created)).GetProperty("id").GetString()!;
+        name = "real-device",
+        dataTag = tag,
+        model = new { kind = "softmax", inputs = 4, classes = 2 },
+        training = new { rounds, minFitClients = minFit, minAvailableClients = minFit, roundTimeoutSeconds = timeoutSeconds },
+    };
 
-        var next = await device.GetAsync($"/api/v1/devices/{deviceId}/tasks/next?wait=10");
-        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
-        var task = await GatewayFixture.Body(next);
-        var model = await device.GetByteArrayAsync($"/api/v1/devices/{deviceId}/models/{task.GetProperty("modelHash").GetString()}");
-        Assert.Equal(((2 * 4) + 2) * sizeof(float), model.Length);
+    private async Task<string> Submit(HttpClient tenant, object spec)
+    {
+        var created = await tenant.PostAsJsonAsync("/api/v1/projects", spec);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (await GatewayFixture.Body(created)).GetProperty("id").GetString()!;
+    }
 
-        var stranger = gateway.Client("unused");
-        stranger.DefaultRequestHeaders.Authorization = null;
-        stranger.DefaultRequestHeaders.Add(DeviceTasksApi.TokenHeader, "not-the-token");
-        Assert.Equal(HttpStatusCode.Unauthorized, (await stranger.GetAsync($"/api/v1/devices/{deviceId}/tasks/next?wait=0")).StatusCode);
+    [Fact]
+    public async Task A_registered_device_pulls_its_task_and_model_and_uploads_once_for_that_task()
+    {
+        var tag = NewTag();
+        var device = await LearnerDevice.Register(gateway, gateway.TenantA, tag);
+        var projectId = await Submit(gateway.TenantA, RealDeviceSpec(tag));
 
-        var round = task.GetProperty("round").GetInt32();
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await Upload(device, deviceId, round, new float[3])).StatusCode);
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await Upload(device, deviceId, round, [float.NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0])).StatusCode);
-        var accepted = await Upload(device, deviceId, round, Enumerable.Range(0, 10).Select(i => i * 0.1f).ToArray());
+        var task = (await device.NextTask())!;
+        Assert.Equal(projectId, task.ProjectId);
+        Assert.Equal(SoftmaxFourByTwo, task.ParameterCount);
+        var model = await device.Get(LearnerRoutes.Model(task.ModelHash));
+        Assert.Equal(SoftmaxFourByTwo * sizeof(float), (await model.Content.ReadAsByteArrayAsync()).Length);
+
+        var wrongShape = await device.Upload(task, new float[3]);
+        var notFinite = await device.Upload(task, [float.NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        var accepted = await device.Upload(task, Enumerable.Range(0, SoftmaxFourByTwo).Select(i => i * 0.1f).ToArray());
+        var again = await device.Upload(task);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, wrongShape.StatusCode);
+        Assert.Equal("malformed", await LearnerDevice.Refusal(wrongShape));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, notFinite.StatusCode);
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
-        var late = await Upload(device, deviceId, round, new float[10]);
-        Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
-
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("wrongTask", await LearnerDevice.Refusal(again));
         var done = await gateway.WaitForState(gateway.TenantA, projectId, "Completed");
         Assert.Equal(1, done.GetProperty("rounds")[0].GetProperty("participants").GetInt32());
     }
 
-    private static Task<HttpResponseMessage> Upload(HttpClient device, string deviceId, int round, float[] parameters)
+    [Fact]
+    public async Task An_update_must_name_its_task_and_the_model_it_was_trained_from()
     {
-        var body = new ByteArrayContent(MemoryMarshal.AsBytes(parameters.AsSpan()).ToArray());
-        body.Headers.ContentType = new("application/octet-stream");
-        return device.PostAsync($"/api/v1/devices/{deviceId}/updates?round={round}&samples=10&loss=0.5", body);
+        var tag = NewTag();
+        var device = await LearnerDevice.Register(gateway, gateway.TenantA, tag);
+        await Submit(gateway.TenantA, RealDeviceSpec(tag));
+        var task = (await device.NextTask())!;
+
+        var unnamed = await device.Upload("", task.ModelHash, new float[SoftmaxFourByTwo]);
+        var otherTask = await device.Upload(task.TaskId + "x", task.ModelHash, new float[SoftmaxFourByTwo]);
+        var staleModel = await device.Upload(task.TaskId, new string('0', 64), new float[SoftmaxFourByTwo]);
+        var hugeSamples = await device.Upload(task, samples: long.MaxValue - 1);
+
+        Assert.Equal(HttpStatusCode.BadRequest, unnamed.StatusCode);
+        Assert.Equal((HttpStatusCode.Conflict, "wrongTask"), (otherTask.StatusCode, await LearnerDevice.Refusal(otherTask)));
+        Assert.Equal((HttpStatusCode.Conflict, "stale"), (staleModel.StatusCode, await LearnerDevice.Refusal(staleModel)));
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, "malformed"), (hugeSamples.StatusCode, await LearnerDevice.Refusal(hugeSamples)));
+
+        // None of them used up the task: the right update still counts.
+        Assert.Equal(HttpStatusCode.OK, (await device.Upload(task)).StatusCode);
     }
+
+    [Fact]
+    public async Task A_second_project_on_the_same_tag_does_not_take_the_first_ones_task_and_each_update_counts_only_for_its_own()
+    {
+        var tag = NewTag();
+        var device = await LearnerDevice.Register(gateway, gateway.TenantA, tag);
+        var first = await Submit(gateway.TenantA, RealDeviceSpec(tag));
+        var firstTask = (await device.NextTask())!;
+        var second = await Submit(gateway.TenantA, RealDeviceSpec(tag));
+
+        var parameters = Enumerable.Range(0, SoftmaxFourByTwo).Select(i => i * 0.01f).ToArray();
+        Assert.Equal(HttpStatusCode.OK, (await device.Upload(firstTask, parameters)).StatusCode);
+        var secondTask = (await device.NextTask())!;
+        Assert.Equal(second, secondTask.ProjectId);
+        Assert.Equal(HttpStatusCode.OK, (await device.Upload(secondTask, parameters.Select(p => -p).ToArray())).StatusCode);
+
+        var firstDone = await gateway.WaitForState(gateway.TenantA, first, "Completed");
+        var secondDone = await gateway.WaitForState(gateway.TenantA, second, "Completed");
+        Assert.Equal(first, firstTask.ProjectId);
+        Assert.Equal(1, firstDone.GetProperty("rounds")[0].GetProperty("participants").GetInt32());
+        Assert.Equal(1, secondDone.GetProperty("rounds")[0].GetProperty("participants").GetInt32());
+        Assert.NotEqual(await Model(first), await Model(second));
+    }
+
+    [Fact]
+    public async Task Devices_of_another_tenant_never_get_a_projects_task_or_model_whatever_their_tags()
+    {
+        var tag = NewTag();
+        var intruder = await LearnerDevice.Register(gateway, gateway.TenantB, tag);
+        var ownDevice = await LearnerDevice.Register(gateway, gateway.TenantA, tag);
+        var projectOfA = await Submit(gateway.TenantA, RealDeviceSpec(tag));
+
+        var ownTask = (await ownDevice.NextTask())!;
+        Assert.Null(await intruder.NextTask(waitSeconds: 1));
+        var stolenModel = await intruder.Get(LearnerRoutes.Model(ownTask.ModelHash));
+        var poisoned = await intruder.Upload(ownTask, Enumerable.Repeat(1e6f, SoftmaxFourByTwo).ToArray());
+
+        Assert.Equal(HttpStatusCode.NotFound, stolenModel.StatusCode);
+        Assert.Equal((HttpStatusCode.Conflict, "wrongTask"), (poisoned.StatusCode, await LearnerDevice.Refusal(poisoned)));
+        Assert.Equal(HttpStatusCode.OK, (await ownDevice.Upload(ownTask)).StatusCode);
+        var done = await gateway.WaitForState(gateway.TenantA, projectOfA, "Completed");
+        Assert.Equal(1, done.GetProperty("rounds")[0].GetProperty("selected").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_declined_task_is_gone_and_its_round_leaves_the_device_out_at_once()
+    {
+        var tag = NewTag();
+        var device = await LearnerDevice.Register(gateway, gateway.TenantA, tag);
+        var projectId = await Submit(gateway.TenantA, RealDeviceSpec(tag, timeoutSeconds: 3600));
+        var task = (await device.NextTask())!;
+
+        var declined = await device.Decline(task.TaskId, "the model takes 4 features but the local data has 3");
+        var declinedAgain = await device.Decline(task.TaskId, "again");
+
+        Assert.Equal(HttpStatusCode.NoContent, declined.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, declinedAgain.StatusCode);
+        Assert.Null(await device.NextTask(waitSeconds: 0));
+        var failed = await gateway.WaitForState(gateway.TenantA, projectId, "Failed");
+        Assert.Contains("declined the task: the model takes 4 features", failed.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_made_up_device_or_token_is_401_and_activates_no_device_grain()
+    {
+        var management = gateway.Grains.GetGrain<IManagementGrain>(0);
+        var before = await DeviceActivations(management);
+        var stranger = gateway.Client("unused");
+        stranger.DefaultRequestHeaders.Authorization = null;
+        stranger.DefaultRequestHeaders.Add(LearnerRoutes.TokenHeader, "not-the-token");
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => stranger.GetAsync(LearnerRoutes.Device($"d-made-up-{i}") + LearnerRoutes.NextTask(0))));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.Unauthorized, a.StatusCode));
+        Assert.Equal(before, await DeviceActivations(management));
+    }
+
+    private static async Task<int> DeviceActivations(IManagementGrain management) =>
+        (await management.GetSimpleGrainStatistics()).Where(s => s.GrainType.Contains("DeviceGrain", StringComparison.Ordinal)).Sum(s => s.ActivationCount);
+
+    private async Task<string> Model(string projectId) =>
+        Convert.ToHexString(await (await gateway.TenantA.GetAsync($"/api/v1/projects/{projectId}/model")).Content.ReadAsByteArrayAsync());
 }

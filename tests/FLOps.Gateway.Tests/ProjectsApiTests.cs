@@ -90,7 +90,7 @@ public sealed class ProjectsApiTests(GatewayFixture gateway)
     [Fact]
     public async Task A_body_over_the_limit_is_413()
     {
-        var huge = "{\"name\":\"" + new string('x', RequestBodies.MaxJsonBytes + 10) + "\"}";
+        var huge = "{\"name\":\"" + new string('x', new FLOps.Abstractions.Limits.FlopsLimits().MaxJsonBodyBytes + 10) + "\"}";
 
         var response = await gateway.TenantA.PostAsync("/api/v1/projects", RawJson(huge));
 

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using FLOps.Abstractions.Projects;
+using FLOps.Abstractions.Rounds;
 using FLOps.Grains.Telemetry;
+using FLOps.Learning.Validation;
 
 namespace FLOps.Grains.Tests;
 
@@ -88,14 +90,15 @@ public sealed class FlopsMetricsTests(FlopsClusterFixture fixture)
         Assert.Equal(4, recorded.Count("flops.round.stragglers", ("reason", "timeout")));
     }
 
-    [Theory]
-    [InlineData("parameters contain NaN or infinity", "not_finite")]
-    [InlineData("expected 7850 parameters, got 3", "shape")]
-    [InlineData("device 'x' already sent its update for round 1", "duplicate")]
-    [InlineData("round 3 is closed (Closed)", "closed")]
-    [InlineData("something unforeseen", "other")]
-    public void Refusal_reasons_fold_into_a_few_label_values(string reason, string category) =>
-        Assert.Equal(category, FlopsMetrics.ReasonCategory(reason));
+    [Fact]
+    public void Every_refusal_kind_and_update_problem_has_its_own_reason_label()
+    {
+        var refusals = Enum.GetValues<UpdateRefusal>().Where(r => r is not (UpdateRefusal.None or UpdateRefusal.Malformed)).Select(FlopsMetrics.ReasonOf).ToList();
+        var problems = Enum.GetValues<UpdateProblem>().Where(p => p != UpdateProblem.None).Select(FlopsMetrics.ReasonOf).ToList();
+
+        Assert.Equal(["not_selected", "closed", "duplicate", "stale", "wrong_task"], refusals);
+        Assert.Equal(["shape", "sample_count", "not_finite", "norm_bound"], problems);
+    }
 
     /// <summary>Every FLOps measurement of one project, as an exporter would receive it.</summary>
     private sealed class Recorder : IDisposable

@@ -66,7 +66,7 @@ public sealed class ProjectLifecycleTests(FlopsClusterFixture fixture)
             Training = new TrainingSpec { Rounds = 1, MinFitClients = 2, MinAvailableClients = 2, RoundTimeoutSeconds = 1 },
             Simulation = null,
         };
-        await Grains.GetGrain<IDeviceDirectoryGrain>("no-such-devices").Add("lonely-device");
+        await Grains.GetGrain<IDeviceDirectoryGrain>(IDeviceDirectoryGrain.KeyFor(Specs.Tenant, "no-such-devices")).Add("lonely-device");
 
         var ended = await ProjectWatcher.RunToEnd(Grains, Specs.NewId(), spec, TimeSpan.FromSeconds(30));
 
@@ -81,7 +81,7 @@ public sealed class ProjectLifecycleTests(FlopsClusterFixture fixture)
         var project = Grains.GetGrain<IProjectGrain>(Specs.NewId());
         var spec = Specs.Simulated(devices: 0, rounds: 0) with { Model = new ModelSpec { Kind = "forest" } };
 
-        var refused = await Assert.ThrowsAsync<InvalidProjectSpecException>(() => project.Submit(spec));
+        var refused = await Assert.ThrowsAsync<InvalidProjectSpecException>(() => project.Submit(spec, Specs.Tenant));
 
         Assert.Contains(refused.Errors, e => e.Field == "training.rounds");
         Assert.Contains(refused.Errors, e => e.Field == "simulation.devices");
@@ -97,7 +97,7 @@ public sealed class ProjectLifecycleTests(FlopsClusterFixture fixture)
         var projectId = Specs.NewId();
         await ProjectWatcher.RunToEnd(Grains, projectId, Specs.Simulated(devices: 2, rounds: 1));
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => Grains.GetGrain<IProjectGrain>(projectId).Submit(Specs.Simulated(devices: 2, rounds: 1)));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Grains.GetGrain<IProjectGrain>(projectId).Submit(Specs.Simulated(devices: 2, rounds: 1), Specs.Tenant));
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public sealed class ProjectLifecycleTests(FlopsClusterFixture fixture)
     {
         var projectId = Specs.NewId();
         var project = Grains.GetGrain<IProjectGrain>(projectId);
-        await project.Submit(Specs.Simulated(devices: 2, rounds: 1000));
+        await project.Submit(Specs.Simulated(devices: 2, rounds: 1000), Specs.Tenant);
 
         var cancelled = await project.Cancel("test cancels");
 
@@ -168,7 +168,7 @@ public sealed class ProjectLifecycleTests(FlopsClusterFixture fixture)
         var project = Grains.GetGrain<IProjectGrain>(projectId);
         var spec = Specs.Simulated(devices: 6, rounds: 1) with { Simulation = new SimulationSpec { Devices = 6, Seed = 3, LatencySeconds = 4 } };
         var journal = fixture.SiloServices.GetRequiredService<IUpdateJournal>();
-        await project.Submit(spec);
+        await project.Submit(spec, Specs.Tenant);
         IReadOnlyList<JournaledUpdate> acknowledged = [];
         while (acknowledged.Count < 2)
         {

@@ -21,7 +21,7 @@ public sealed class ProjectWatcher : IProjectObserver
         var watcher = new ProjectWatcher();
         var reference = grains.CreateObjectReference<IProjectObserver>(watcher);
         await project.Subscribe(reference);
-        var submitted = await project.Submit(spec);
+        var submitted = await project.Submit(spec, Specs.Tenant);
         if (submitted.State.IsTerminal())
         {
             return submitted;

@@ -44,7 +44,7 @@ public sealed class SiloGaugeAndTraceTests(FlopsClusterFixture fixture)
         foreach (var i in Enumerable.Range(0, 3))
         {
             await fixture.Grains.GetGrain<IDeviceGrain>($"{cluster}-device-{i}").Register(
-                new DeviceProfile { Name = $"device {i}", DataTags = ["mnist"], Cluster = cluster, SampleCount = 10 }, tokenHash: "00");
+                new DeviceProfile { Name = $"device {i}", DataTags = ["mnist"], Cluster = cluster, SampleCount = 10 });
         }
 
         var gauges = Gauges.Read();
@@ -72,7 +72,7 @@ public sealed class SiloGaugeAndTraceTests(FlopsClusterFixture fixture)
         var project = fixture.Grains.GetGrain<IProjectGrain>(projectId);
         var before = DateTimeOffset.UtcNow;
 
-        await project.Submit(spec);
+        await project.Submit(spec, Specs.Tenant);
         var deadline = Gauges.ByProject("flops.round.deadline").GetValueOrDefault(projectId);
 
         // The round opened during Submit with a 60 s deadline (unix seconds, millisecond precision).
@@ -88,7 +88,7 @@ public sealed class SiloGaugeAndTraceTests(FlopsClusterFixture fixture)
         var spec = Specs.Simulated(devices: 2, rounds: 1) with { Simulation = new SimulationSpec { Devices = 2, Seed = 7, LatencySeconds = 30 } };
         var project = fixture.Grains.GetGrain<IProjectGrain>(projectId);
 
-        await project.Submit(spec);
+        await project.Submit(spec, Specs.Tenant);
         Assert.Contains(projectId, Gauges.ByProject("flops.round.deadline").Keys);
         await project.Cancel("test");
 

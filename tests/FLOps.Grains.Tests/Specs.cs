@@ -4,6 +4,9 @@ namespace FLOps.Grains.Tests;
 
 internal static class Specs
 {
+    /// <summary>The tenant the grain tests submit their projects as.</summary>
+    public const string Tenant = "test";
+
     public static ProjectSpec Simulated(int devices, int rounds, int minFit = 2, string partition = "iid", int seed = 7) => new()
     {
         Name = "test",

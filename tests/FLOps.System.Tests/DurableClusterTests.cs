@@ -35,7 +35,7 @@ public sealed class DurableClusterTests(PostgresFixture postgres, ITestOutputHel
         await using var cluster = new DurableCluster(postgres);
         await cluster.StartSilosAsync(3);
         var projectId = "kill-" + Guid.NewGuid().ToString("N")[..8];
-        await cluster.Grains.GetGrain<IProjectGrain>(projectId).Submit(Spec(devices: 20, rounds: 3, latencySeconds: 6, strategy: "fedavgm"));
+        await cluster.Grains.GetGrain<IProjectGrain>(projectId).Submit(Spec(devices: 20, rounds: 3, latencySeconds: 6, strategy: "fedavgm"), "system-tests");
 
         await cluster.WaitFor(projectId, p => p.Rounds.Count == 1, TimeSpan.FromMinutes(2));
         IReadOnlySet<string> acknowledged = new HashSet<string>();
@@ -75,7 +75,7 @@ public sealed class DurableClusterTests(PostgresFixture postgres, ITestOutputHel
         var projectId = "restart-" + Guid.NewGuid().ToString("N")[..8];
         await using var cluster = new DurableCluster(postgres);
         await cluster.StartSilosAsync(2);
-        await cluster.Grains.GetGrain<IProjectGrain>(projectId).Submit(spec);
+        await cluster.Grains.GetGrain<IProjectGrain>(projectId).Submit(spec, "system-tests");
         var beforeStop = await cluster.WaitFor(projectId, p => p.Rounds.Count >= 2, TimeSpan.FromMinutes(2));
         await cluster.KillAllAsync();
         var storedRound2 = beforeStop.Rounds[1].Model;
@@ -98,12 +98,12 @@ public sealed class DurableClusterTests(PostgresFixture postgres, ITestOutputHel
         await using var cluster = new DurableCluster(postgres);
         await cluster.StartSiloAsync();
         var first = "join-a-" + Guid.NewGuid().ToString("N")[..8];
-        await cluster.Grains.GetGrain<IProjectGrain>(first).Submit(Spec(devices: 6, rounds: 4, latencySeconds: 1));
+        await cluster.Grains.GetGrain<IProjectGrain>(first).Submit(Spec(devices: 6, rounds: 4, latencySeconds: 1), "system-tests");
         await cluster.WaitFor(first, p => p.Rounds.Count >= 1, TimeSpan.FromMinutes(2));
 
         var joined = await cluster.StartSiloAsync();
         var second = "join-b-" + Guid.NewGuid().ToString("N")[..8];
-        await cluster.Grains.GetGrain<IProjectGrain>(second).Submit(Spec(devices: 30, rounds: 1, latencySeconds: 0));
+        await cluster.Grains.GetGrain<IProjectGrain>(second).Submit(Spec(devices: 30, rounds: 1, latencySeconds: 0), "system-tests");
         await cluster.WaitFor(second, p => p.State == ProjectState.Completed, TimeSpan.FromMinutes(2));
         await cluster.WaitFor(first, p => p.State == ProjectState.Completed, TimeSpan.FromMinutes(2));
 
@@ -118,7 +118,7 @@ public sealed class DurableClusterTests(PostgresFixture postgres, ITestOutputHel
         using var host = EmbeddedSilo.Build(new EmbeddedSiloOptions());
         await host.StartAsync();
         var project = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IProjectGrain>("uninterrupted");
-        await project.Submit(spec with { Simulation = spec.Simulation! with { LatencySeconds = 0 } });
+        await project.Submit(spec with { Simulation = spec.Simulation! with { LatencySeconds = 0 } }, "system-tests");
         ProjectSnapshot snapshot;
         do
         {

@@ -60,7 +60,7 @@ public sealed class HierarchicalClusterTests(PostgresFixture postgres, ITestOutp
         await using var cluster = new DurableCluster(postgres);
         var roles = await StartCloudAndEdges(cluster);
         var projectId = "hier-" + Guid.NewGuid().ToString("N")[..8];
-        await cluster.Grains.GetGrain<IProjectGrain>(projectId).Submit(Spec(cycles: 2, innerRounds: 2, latencySeconds: 0));
+        await cluster.Grains.GetGrain<IProjectGrain>(projectId).Submit(Spec(cycles: 2, innerRounds: 2, latencySeconds: 0), "system-tests");
         var ended = await cluster.WaitFor(projectId, p => p.State == ProjectState.Completed, TimeSpan.FromMinutes(3));
         Assert.All(ended.Rounds, c => Assert.All(c.Clusters, k => Assert.True(k.Included, k.Reason)));
 
@@ -92,7 +92,7 @@ public sealed class HierarchicalClusterTests(PostgresFixture postgres, ITestOutp
         await using var cluster = new DurableCluster(postgres);
         var roles = await StartCloudAndEdges(cluster);
         var projectId = "hier-kill-" + Guid.NewGuid().ToString("N")[..8];
-        await cluster.Grains.GetGrain<IProjectGrain>(projectId).Submit(Spec(cycles: 6, innerRounds: 2, latencySeconds: 1.5) with { Training = Spec(6, 2, 1.5).Training with { MinFitClusters = 1 } });
+        await cluster.Grains.GetGrain<IProjectGrain>(projectId).Submit(Spec(cycles: 6, innerRounds: 2, latencySeconds: 1.5) with { Training = Spec(6, 2, 1.5).Training with { MinFitClusters = 1 } }, "system-tests");
 
         await cluster.WaitFor(projectId, p => p.Rounds.Count >= 1, TimeSpan.FromMinutes(2));
         var edgeB = cluster.Silos.Single(s => roles[s.SiloPort] == "edge-b");

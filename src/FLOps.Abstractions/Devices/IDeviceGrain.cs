@@ -19,31 +19,37 @@ public interface IDeviceGrain : IGrainWithStringKey
     Task<DeviceProfile?> GetProfile();
 
     /// <summary>
-    /// Registers a real device (one that runs the learner agent). Only the SHA-256 of its token
-    /// is kept; registering an id again is refused.
+    /// Registers a real device (one that runs the learner agent) for its tenant. Registering an
+    /// id again is refused. Its token is checked by the gateway, before any grain is called.
     /// </summary>
     [Alias("Register")]
-    Task Register(DeviceProfile profile, string tokenHash);
+    Task Register(DeviceProfile profile);
 
-    /// <summary>Whether the token is this device's, compared in constant time.</summary>
-    [Alias("Authenticate")]
-    Task<bool> Authenticate(string token);
-
-    /// <summary>Accepts a task and returns at once; the update is sent to the round grain when trained.</summary>
+    /// <summary>
+    /// Accepts a task and returns at once. A simulated device trains it and sends the update to
+    /// the round; a registered device keeps it (one per project) until its learner agent fetches it.
+    /// </summary>
     [Alias("AssignTask")]
     Task AssignTask(TrainingTask task);
 
-    /// <summary>A registered device's pending task, for its learner agent to fetch; <c>null</c> when there is none.</summary>
+    /// <summary>A registered device's oldest pending task, for its learner agent to fetch; <c>null</c> when there is none.</summary>
     [Alias("NextTask")]
     Task<TrainingTask?> NextTask();
 
-    /// <summary>The global model of the device's pending task (and only that one).</summary>
+    /// <summary>The global model of one of the device's pending tasks (and only those); <c>null</c> for any other hash.</summary>
     [Alias("GetTaskModel")]
-    Task<Immutable<float[]>> GetTaskModel(string modelHash);
+    Task<Immutable<float[]>?> GetTaskModel(string modelHash);
 
-    /// <summary>The learner agent's update for the pending task, passed on to the round; the task is then done.</summary>
+    /// <summary>
+    /// The learner agent's update for the pending task it names (<see cref="DeviceUpdate.TaskId"/>,
+    /// trained from <see cref="DeviceUpdate.BaseModelHash"/>), passed on to that task's round.
+    /// </summary>
     [Alias("SubmitTrainedUpdate")]
     Task<UpdateReceipt> SubmitTrainedUpdate(DeviceUpdate update);
+
+    /// <summary>The learner agent cannot take a pending task: it is dropped and its round leaves the device out at once. False if the device holds no such task.</summary>
+    [Alias("DeclineTask")]
+    Task<bool> DeclineTask(string taskId, string reason);
 }
 
 /// <summary>Who a device is and what data it holds.</summary>
@@ -64,6 +70,9 @@ public sealed record DeviceProfile
 
     /// <summary>What a real device reported about itself at registration.</summary>
     [Id(5)] public DeviceCapabilities? Capabilities { get; init; }
+
+    /// <summary>The tenant that registered the device; only its projects hand the device tasks.</summary>
+    [Id(6)] public string Tenant { get; init; } = "";
 }
 
 [GenerateSerializer, Immutable, Alias("flops.DeviceCapabilities")]
@@ -113,6 +122,17 @@ public sealed record TrainingTask
 
     /// <summary>Simulation only: <c>flip</c> or <c>noise</c> (see <see cref="Projects.SimulationSpec.ByzantineAttack"/>).</summary>
     [Id(12)] public string? ByzantineAttack { get; init; }
+
+    [Id(13)] public string ProjectId { get; init; } = "";
+
+    /// <summary>The project's tenant: a registered device of another tenant refuses the task.</summary>
+    [Id(14)] public string Tenant { get; init; } = "";
+
+    /// <summary>The largest sample count an update for this task may claim.</summary>
+    [Id(15)] public long MaxSampleCount { get; init; } = 1_000_000_000;
+
+    /// <summary>A task is one round attempt's, so its round grain's key names it.</summary>
+    public string TaskId => RoundKey;
 }
 
 /// <summary>
@@ -133,4 +153,10 @@ public sealed record DeviceUpdate
     [Id(4)] public double TrainingLoss { get; init; }
 
     [Id(5)] public double TrainingSeconds { get; init; }
+
+    /// <summary>The task the update answers (<see cref="TrainingTask.TaskId"/>).</summary>
+    [Id(6)] public string TaskId { get; init; } = "";
+
+    /// <summary>The hash of the model the update was trained from (<see cref="TrainingTask.GlobalModel"/>).</summary>
+    [Id(7)] public string BaseModelHash { get; init; } = "";
 }

@@ -62,6 +62,9 @@ public sealed record EdgeCyclePlan
 
     /// <summary>The root aggregator (cloud) that gets the result.</summary>
     [Id(8)] public string RootKey { get; init; } = "";
+
+    /// <summary>The project's tenant, passed to the inner rounds (their tasks go only to its devices).</summary>
+    [Id(9)] public string Tenant { get; init; } = "";
 }
 
 /// <summary>An edge cluster's result for one cycle, sent to the cloud once.</summary>

@@ -10,11 +10,13 @@ namespace FLOps.Abstractions.Projects;
 public interface IProjectGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Accepts a spec and starts training. Throws <see cref="InvalidProjectSpecException"/> for a
-    /// spec that cannot run; submitting again to a project that already has a spec is refused.
+    /// Accepts a spec of <paramref name="tenant"/>'s and starts training on that tenant's devices
+    /// (or simulated ones). Throws <see cref="InvalidProjectSpecException"/> for a spec that
+    /// cannot run, before anything is stored; submitting again to a project that already has a
+    /// spec is refused.
     /// </summary>
     [Alias("Submit")]
-    Task<ProjectSnapshot> Submit(ProjectSpec spec);
+    Task<ProjectSnapshot> Submit(ProjectSpec spec, string tenant);
 
     [Alias("GetSnapshot")]
     Task<ProjectSnapshot> GetSnapshot();

@@ -1,16 +1,22 @@
+using FLOps.Abstractions.Devices;
+
 namespace FLOps.Abstractions.Projects;
 
 /// <summary>
-/// The projects of one tenant (an API key's owner), keyed by tenant id: ownership for the HTTP
-/// API's tenancy checks, and the tenant's <c>Idempotency-Key</c>s so that a retried submission
-/// returns the project the first one created.
+/// What one tenant (an API key's owner) holds, keyed by tenant id: its projects, for the HTTP
+/// API's tenancy checks, with their <c>Idempotency-Key</c>s so that a retried submission returns
+/// the project the first one created; and its registered devices. It enforces the tenant's limits.
 /// </summary>
 [Alias("flops.ITenantGrain")]
 public interface ITenantGrain : IGrainWithStringKey
 {
-    /// <summary>A new project id, or the one an earlier call with the same idempotency key claimed.</summary>
+    /// <summary>
+    /// A new project id, or the one an earlier call with the same idempotency key claimed.
+    /// <paramref name="specFingerprint"/> identifies the submitted spec: the same key with another
+    /// spec is refused, as is a claim beyond the tenant's project limit.
+    /// </summary>
     [Alias("Claim")]
-    Task<ProjectClaim> Claim(string? idempotencyKey);
+    Task<ProjectClaim> Claim(string? idempotencyKey, string specFingerprint);
 
     /// <summary>Gives up a claim whose submission was refused, so nothing of it remains.</summary>
     [Alias("Release")]
@@ -21,7 +27,11 @@ public interface ITenantGrain : IGrainWithStringKey
 
     [Alias("Projects")]
     Task<IReadOnlyList<string>> Projects();
-}
 
-[GenerateSerializer, Immutable, Alias("flops.ProjectClaim")]
-public sealed record ProjectClaim([property: Id(0)] string ProjectId, [property: Id(1)] bool IsNew);
+    /// <summary>
+    /// Registers a device of this tenant: checks the profile and the tenant's device limit, creates
+    /// the device grain and lists it under each of its data tags in the tenant's directories.
+    /// </summary>
+    [Alias("RegisterDevice")]
+    Task<DeviceRegistrationResult> RegisterDevice(DeviceProfile profile);
+}

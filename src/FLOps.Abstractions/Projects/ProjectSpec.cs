@@ -33,6 +33,9 @@ public sealed record ValidationSpec
 {
     /// <summary>Updates whose change to the global model, ‖update − global‖₂, exceeds this are rejected; <c>null</c> for no bound.</summary>
     [Id(0)] public double? MaxUpdateNorm { get; init; }
+
+    /// <summary>The largest sample count an update may claim (updates are weighted by it); <c>null</c> for the service's limit (10⁹ unless configured).</summary>
+    [Id(1)] public long? MaxSampleCount { get; init; }
 }
 
 /// <summary>As Flower's <c>DifferentialPrivacyServerSideFixedClipping</c>.</summary>

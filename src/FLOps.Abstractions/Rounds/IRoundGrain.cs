@@ -55,6 +55,9 @@ public sealed record RoundPlan
 
     [Id(4)] public ModelRef GlobalModel { get; init; } = ModelRef.None;
 
+    /// <summary>The project's tenant: a round hands its task only to that tenant's devices.</summary>
+    [Id(9)] public string Tenant { get; init; } = "";
+
     /// <summary>Seeds participant selection and local shuffling.</summary>
     [Id(5)] public int Seed { get; init; }
 
@@ -79,10 +82,11 @@ public sealed record EdgeRoundContext
     [Id(2)] public int Cycle { get; init; }
 }
 
+/// <summary>The answer to an update: accepted, or refused with a kind (which the gateway maps to a status) and a reason for people.</summary>
 [GenerateSerializer, Immutable, Alias("flops.UpdateReceipt")]
-public sealed record UpdateReceipt([property: Id(0)] bool Accepted, [property: Id(1)] string? Reason)
+public sealed record UpdateReceipt([property: Id(0)] bool Accepted, [property: Id(1)] string? Reason, [property: Id(2)] UpdateRefusal Refusal = UpdateRefusal.None)
 {
     public static UpdateReceipt Accept { get; } = new(true, null);
 
-    public static UpdateReceipt Refuse(string reason) => new(false, reason);
+    public static UpdateReceipt Refuse(UpdateRefusal refusal, string reason) => new(false, reason, refusal);
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using FLOps.Abstractions.Devices;
 using FLOps.Abstractions.Projects;
+using FLOps.Client;
 using FLOps.Grains.Projects;
 using FLOps.Grains.Services;
 using FLOps.Hosting;
@@ -125,7 +126,7 @@ public static class ScaleBenchCommand
             var gcBefore = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration());
             var wall = Stopwatch.StartNew();
             var marks = new List<(double Cpu, IReadOnlyDictionary<string, long> Calls, double ProcessCpu)> { (training.TrainingCpuSeconds, calls.Snapshot(), ProcessCpuSeconds()) };
-            await project.Submit(spec);
+            await project.Submit(spec, FlopsClient.DefaultTenant);
             var final = await Follow(project, progress, rounds, roundTimeoutSeconds, () => marks.Add((training.TrainingCpuSeconds, calls.Snapshot(), ProcessCpuSeconds())), cancellationToken);
             wall.Stop();
             await project.Unsubscribe(observer);

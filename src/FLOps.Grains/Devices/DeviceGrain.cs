@@ -1,4 +1,5 @@
 using FLOps.Abstractions.Devices;
+using FLOps.Abstractions.Limits;
 using FLOps.Abstractions.Rounds;
 using FLOps.Grains.Placement;
 using FLOps.Grains.Projects;
@@ -7,7 +8,9 @@ using FLOps.Grains.Telemetry;
 using FLOps.Learning.Data;
 using FLOps.Learning.Robustness;
 using FLOps.Learning.Training;
+using FLOps.Learning.Validation;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace FLOps.Grains.Devices;
@@ -17,16 +20,18 @@ public sealed class DeviceGrainState
 {
     [Id(0)] public DeviceProfile? Profile { get; set; }
 
-    /// <summary>SHA-256 (hex) of a registered device's token; null for simulated devices.</summary>
-    [Id(1)] public string? TokenHash { get; set; }
-
-    /// <summary>A registered device's task waiting for its learner agent; kept across restarts.</summary>
-    [Id(2)] public TrainingTask? PendingTask { get; set; }
+    /// <summary>
+    /// A registered device's tasks waiting for its learner agent, oldest first, at most one per
+    /// project; kept across restarts.
+    /// </summary>
+    [Id(3)] public List<TrainingTask> PendingTasks { get; set; } = [];
 }
 
 /// <summary>
 /// A device. A simulated one cuts its shard of the bundled data on activation and keeps it in
-/// the silo that hosts it; only trained parameters leave, sent to the round grain.
+/// the silo that hosts it; only trained parameters leave, sent to the round grain. A registered
+/// one holds its tasks until its learner agent fetches them, and passes the agent's update to the
+/// round of the task it names.
 /// </summary>
 // Spread over the cluster: devices train where they live, so the training load follows them. A
 // device of an edge cluster (key …@cluster) lives only on that cluster's silos: its data is there.
@@ -37,16 +42,20 @@ public sealed class DeviceGrain(
     IModelStore models,
     ISimulatedDataCatalog catalog,
     ILocalTrainingService compute,
+    IOptions<FlopsLimits> limits,
     TimeProvider time,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain
 {
     private const int DeliveryAttempts = 5;
+    private const int MaxDeclineReasonLength = 300;
 
+    private readonly Dictionary<string, System.Diagnostics.Activity?> _learnerSpans = new(StringComparer.Ordinal);
     private Dataset? _shard;
     private string? _taskInFlight;
-    private System.Diagnostics.Activity? _learnerSpan;
 
     private string Id => this.GetPrimaryKeyString();
+
+    private List<TrainingTask> Pending => state.State.PendingTasks;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -61,8 +70,12 @@ public sealed class DeviceGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         FlopsMetrics.DeviceLeft(Id);
-        FlopsTracing.EndDeviceTask(_learnerSpan, "interrupted");
-        _learnerSpan = null;
+        foreach (var span in _learnerSpans.Values)
+        {
+            FlopsTracing.EndDeviceTask(span, "interrupted");
+        }
+
+        _learnerSpans.Clear();
         return Task.CompletedTask;
     }
 
@@ -83,7 +96,7 @@ public sealed class DeviceGrain(
 
     public Task<DeviceProfile?> GetProfile() => Task.FromResult(state.State.Profile);
 
-    public async Task Register(DeviceProfile profile, string tokenHash)
+    public async Task Register(DeviceProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
         if (state.State.Profile is not null)
@@ -92,13 +105,9 @@ public sealed class DeviceGrain(
         }
 
         state.State.Profile = profile;
-        state.State.TokenHash = tokenHash;
         await state.WriteStateAsync();
         FlopsMetrics.DeviceIs(Id, profile.Cluster);
     }
-
-    public Task<bool> Authenticate(string token) => Task.FromResult(
-        state.State.TokenHash is { } expected && DeviceTokens.Matches(token, expected));
 
     public async Task AssignTask(TrainingTask task)
     {
@@ -107,12 +116,7 @@ public sealed class DeviceGrain(
         FlopsMetrics.DeviceWorked(Id);
         if (profile.Shard is null)
         {
-            // A real device: its learner agent fetches the task through the gateway; the span
-            // lasts until the agent's update is passed on.
-            state.State.PendingTask = task;
-            await state.WriteStateAsync();
-            FlopsTracing.EndDeviceTask(_learnerSpan, "replaced");
-            _learnerSpan = FlopsTracing.StartDeviceTask(task, Id);
+            await Hold(task, profile);
             return;
         }
 
@@ -128,45 +132,105 @@ public sealed class DeviceGrain(
         _ = TrainAndReport(task);
     }
 
-    public Task<TrainingTask?> NextTask() => Task.FromResult(state.State.PendingTask);
-
-    public async Task<Immutable<float[]>> GetTaskModel(string modelHash)
+    /// <summary>
+    /// A registered device keeps the task for its learner agent, one per project: a project's
+    /// newer task replaces its older one, whose round has ended (rounds of a project run one after
+    /// another) and is told so. Tasks of other projects wait beside it; none is dropped silently.
+    /// </summary>
+    private async Task Hold(TrainingTask task, DeviceProfile profile)
     {
-        if (state.State.PendingTask?.GlobalModel is not { } model || model.Hash != modelHash)
+        // Directories are per tenant, so this only trips on a bug; it keeps a device from ever
+        // seeing another tenant's model.
+        if (!string.Equals(task.Tenant, profile.Tenant, StringComparison.Ordinal))
         {
-            throw new InvalidOperationException($"Model '{modelHash}' is not the model of device '{Id}''s pending task.");
+            throw new InvalidOperationException($"device '{Id}' does not belong to the tenant of project '{task.ProjectId}'");
         }
 
-        return new Immutable<float[]>(await models.GetAsync(model));
+        var index = Pending.FindIndex(t => t.ProjectId == task.ProjectId);
+        if (index >= 0 && Pending[index].TaskId == task.TaskId)
+        {
+            return; // a resumed round handing out the same task again
+        }
+
+        if (index < 0 && Pending.Count >= limits.Value.MaxPendingTasksPerDevice)
+        {
+            throw new InvalidOperationException($"device '{Id}' already holds {Pending.Count} pending tasks (the limit)");
+        }
+
+        var replaced = index >= 0 ? Pending[index] : null;
+        if (replaced is not null)
+        {
+            Pending.RemoveAt(index);
+        }
+
+        Pending.Add(task);
+        await state.WriteStateAsync();
+        _learnerSpans[task.TaskId] = FlopsTracing.StartDeviceTask(task, Id);
+        if (replaced is not null)
+        {
+            EndLearnerSpan(replaced.TaskId, "replaced", null);
+            logger.LogInformation("Device {DeviceId}: task {TaskId} replaced by {NewTaskId} of the same project", Id, replaced.TaskId, task.TaskId);
+            await GrainFactory.GetGrain<IRoundGrain>(replaced.RoundKey).ReportFailure(Id, $"its task was replaced by the project's next one ({task.TaskId}) before the device took it");
+        }
     }
+
+    public Task<TrainingTask?> NextTask() => Task.FromResult(Pending.Count > 0 ? Pending[0] : null);
+
+    public async Task<Immutable<float[]>?> GetTaskModel(string modelHash) =>
+        Pending.Find(t => t.GlobalModel.Hash == modelHash) is { } task
+            ? new Immutable<float[]>(await models.GetAsync(task.GlobalModel))
+            : null;
 
     public async Task<UpdateReceipt> SubmitTrainedUpdate(DeviceUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
-        if (state.State.PendingTask is not { } task || task.Round != update.Round)
+        if (Pending.Find(t => t.TaskId == update.TaskId) is not { } task)
         {
-            return UpdateReceipt.Refuse($"device '{Id}' has no pending task for round {update.Round}");
+            return UpdateReceipt.Refuse(UpdateRefusal.WrongTask, $"device '{Id}' holds no task '{update.TaskId}'");
         }
 
-        // A malformed upload does not use up the task: the agent may send a correct one.
-        var parameters = update.Parameters.Value;
-        if (parameters is null || parameters.Length != task.GlobalModel.ParameterCount)
+        // A stale or malformed upload does not use up the task: the agent may send a correct one.
+        if (update.BaseModelHash != task.GlobalModel.Hash)
         {
-            return UpdateReceipt.Refuse($"expected {task.GlobalModel.ParameterCount} parameters, got {parameters?.Length ?? 0}");
+            return UpdateReceipt.Refuse(UpdateRefusal.Stale, $"task '{task.TaskId}' trains model {task.GlobalModel.Hash}, not '{update.BaseModelHash}'");
         }
 
-        if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(parameters))
+        var check = UpdateValidator.Check(update.Parameters.Value, task.GlobalModel.ParameterCount, update.SampleCount, task.MaxSampleCount);
+        if (!check.IsValid)
         {
-            return UpdateReceipt.Refuse("parameters contain NaN or infinity");
+            return UpdateReceipt.Refuse(UpdateRefusal.Malformed, check.Reason!);
         }
 
         FlopsMetrics.DeviceWorked(Id);
-        var receipt = await GrainFactory.GetGrain<IRoundGrain>(task.RoundKey).SubmitUpdate(update with { DeviceId = Id });
-        state.State.PendingTask = null;
+        var receipt = await GrainFactory.GetGrain<IRoundGrain>(task.RoundKey).SubmitUpdate(update with { DeviceId = Id, Round = task.Round });
+        Pending.Remove(task);
         await state.WriteStateAsync();
-        FlopsTracing.EndDeviceTask(_learnerSpan, receipt.Accepted ? "accepted" : "refused", receipt.Accepted ? null : receipt.Reason);
-        _learnerSpan = null;
+        EndLearnerSpan(task.TaskId, receipt.Accepted ? "accepted" : "refused", receipt.Reason);
         return receipt;
+    }
+
+    public async Task<bool> DeclineTask(string taskId, string reason)
+    {
+        if (Pending.Find(t => t.TaskId == taskId) is not { } task)
+        {
+            return false;
+        }
+
+        reason = string.IsNullOrWhiteSpace(reason) ? "no reason given" : reason.Length > MaxDeclineReasonLength ? reason[..MaxDeclineReasonLength] : reason;
+        Pending.Remove(task);
+        await state.WriteStateAsync();
+        EndLearnerSpan(task.TaskId, "declined", reason);
+        logger.LogInformation("Device {DeviceId} declined task {TaskId}: {Reason}", Id, task.TaskId, reason);
+        await GrainFactory.GetGrain<IRoundGrain>(task.RoundKey).ReportFailure(Id, $"the device declined the task: {reason}");
+        return true;
+    }
+
+    private void EndLearnerSpan(string taskId, string outcome, string? reason)
+    {
+        if (_learnerSpans.Remove(taskId, out var span))
+        {
+            FlopsTracing.EndDeviceTask(span, outcome, outcome == "accepted" ? null : reason);
+        }
     }
 
     private async Task TrainAndReport(TrainingTask task)
@@ -228,6 +292,8 @@ public sealed class DeviceGrain(
         {
             DeviceId = Id,
             Round = task.Round,
+            TaskId = task.TaskId,
+            BaseModelHash = task.GlobalModel.Hash,
             Parameters = new Immutable<float[]>(parameters),
             SampleCount = report.SampleCount,
             TrainingLoss = report.AverageLoss,

@@ -3,15 +3,21 @@ using System.Text;
 
 namespace FLOps.Grains.Devices;
 
-/// <summary>Device tokens are secrets: only their hash is stored, and they are compared in constant time.</summary>
+/// <summary>
+/// A device token is the HMAC-SHA256 of the device id under the cluster's key
+/// (<see cref="FLOps.Abstractions.Devices.IDeviceTokenKeyGrain"/>): whoever holds the key checks a
+/// token without storage, in constant time, and a token opens only its own device.
+/// </summary>
 public static class DeviceTokens
 {
-    public static string NewToken() => Base64Url(RandomNumberGenerator.GetBytes(32));
+    public const int KeyBytes = 32;
 
-    public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    public static byte[] NewKey() => RandomNumberGenerator.GetBytes(KeyBytes);
 
-    public static bool Matches(string token, string expectedHash) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(token ?? "")), Encoding.ASCII.GetBytes(expectedHash));
+    public static string For(byte[] key, string deviceId) => Base64Url(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(deviceId)));
+
+    public static bool Matches(byte[] key, string deviceId, string? token) =>
+        token is { Length: > 0 and <= 100 } && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(For(key, deviceId)), Encoding.ASCII.GetBytes(token));
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

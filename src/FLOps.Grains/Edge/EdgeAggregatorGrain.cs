@@ -140,6 +140,7 @@ public sealed class EdgeAggregatorGrain(
         return InnerRound(S.InnerRound).Start(new RoundPlan
         {
             ProjectId = plan.ProjectId,
+            Tenant = plan.Tenant,
             Round = S.InnerRound,
             Spec = plan.Spec,
             AvailableDevices = plan.Devices,

@@ -221,6 +221,7 @@ public sealed class RootAggregatorGrain(
                 await EdgeAggregator(c.Key).Start(new EdgeCyclePlan
                 {
                     ProjectId = plan.ProjectId,
+                    Tenant = plan.Tenant,
                     Cycle = plan.Round,
                     Attempt = plan.Attempt,
                     Cluster = c.Key,

@@ -1,5 +1,6 @@
 using FLOps.Abstractions.Devices;
 using FLOps.Abstractions.Edge;
+using FLOps.Abstractions.Limits;
 using FLOps.Abstractions.Projects;
 using FLOps.Abstractions.Rounds;
 using FLOps.Grains.Placement;
@@ -26,6 +27,7 @@ public sealed class ProjectGrain(
     IEdgeTopology topology,
     TimeProvider time,
     IOptions<FlopsGrainOptions> options,
+    IOptions<FlopsLimits> limits,
     ILogger<ProjectGrain> logger) : Grain, IProjectGrain, IRemindable
 {
     private const string TickReminder = "project-tick";
@@ -54,15 +56,16 @@ public sealed class ProjectGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<ProjectSnapshot> Submit(ProjectSpec spec)
+    public async Task<ProjectSnapshot> Submit(ProjectSpec spec, string tenant)
     {
-        ProjectSpecValidator.ThrowIfInvalid(spec);
+        ProjectSpecValidator.ThrowIfInvalid(spec, limits.Value);
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
         if (S.Spec is not null)
         {
             throw new InvalidOperationException($"Project '{Id}' already has a spec; submit a new project instead.");
         }
 
-        spec = ProjectSpecValidator.Normalize(spec);
+        spec = ProjectSpecValidator.Normalize(spec, limits.Value);
         if (spec.Simulation is { } hierarchicalSimulation && spec.Training.Mode == ProjectSpecValidator.HierarchicalMode)
         {
             // The clusters the devices are spread over are part of what is stored and shown.
@@ -73,6 +76,7 @@ public sealed class ProjectGrain(
         var seed = ProjectSeeds.Of(spec, Id);
 
         S.Spec = spec;
+        S.Tenant = tenant;
         S.State = ProjectState.Pending;
         S.CreatedAt = time.GetUtcNow();
         FlopsMetrics.ProjectIs(Id, S.State);
@@ -244,7 +248,7 @@ public sealed class ProjectGrain(
         var spec = S.Spec!;
         var available = S.SimulatedDevices.Count > 0
             ? S.SimulatedDevices
-            : await GrainFactory.GetGrain<IDeviceDirectoryGrain>(spec.DataTag).List();
+            : await GrainFactory.GetGrain<IDeviceDirectoryGrain>(IDeviceDirectoryGrain.KeyFor(S.Tenant, spec.DataTag)).List();
 
         if (available.Count < spec.Training.MinAvailableClients)
         {
@@ -268,6 +272,7 @@ public sealed class ProjectGrain(
         var plan = new RoundPlan
         {
             ProjectId = Id,
+            Tenant = S.Tenant,
             Round = S.CurrentRound,
             Attempt = S.CurrentAttempt,
             Spec = spec,

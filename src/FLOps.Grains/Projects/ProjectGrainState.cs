@@ -40,4 +40,7 @@ public sealed class ProjectGrainState
 
     /// <summary>Simulated devices not configured yet because their edge cluster had no live silo.</summary>
     [Id(14)] public List<string> UnconfiguredDevices { get; set; } = [];
+
+    /// <summary>The tenant that submitted the project: its rounds pick only that tenant's registered devices.</summary>
+    [Id(15)] public string Tenant { get; set; } = "";
 }

@@ -1,3 +1,5 @@
+using FLOps.Abstractions.Devices;
+using FLOps.Abstractions.Limits;
 using FLOps.Abstractions.Projects;
 using FLOps.Learning.Aggregation;
 using FLOps.Learning.Data;
@@ -22,12 +24,23 @@ public static class ProjectSpecValidator
     public const string FailPolicy = "fail";
     public const string RetryPolicy = "retry";
     public const int MaxRoundRetriesLimit = 100;
+    public const int MaxInputs = 10_000_000;
+    public const int MaxClasses = 100_000;
+    public const int MaxHiddenUnits = 4096;
+
+    /// <summary>A project may raise its sample-count bound up to this, so that sums over 100,000 devices stay exact in 64 bits.</summary>
+    public const long MaxSampleCountLimit = 1_000_000_000_000;
 
     private static readonly string[] ModelKinds = ["softmax", "mlp"];
     private static readonly string[] FailurePolicies = [FailPolicy, RetryPolicy];
 
-    public static IReadOnlyList<SpecError> Validate(ProjectSpec? spec)
+    /// <summary>
+    /// Every problem of <paramref name="spec"/>, null fields included (an Orleans client may send
+    /// them), under the service's <paramref name="limits"/> (the defaults when <c>null</c>).
+    /// </summary>
+    public static IReadOnlyList<SpecError> Validate(ProjectSpec? spec, FlopsLimits? limits = null)
     {
+        limits ??= new FlopsLimits();
         if (spec is null)
         {
             return [new SpecError("spec", "a project spec is required")];
@@ -43,7 +56,7 @@ public static class ProjectSpecValidator
         }
 
         Require(!string.IsNullOrWhiteSpace(spec.Name) && spec.Name.Length <= 200, "name", "must be 1 to 200 characters");
-        Require(!string.IsNullOrWhiteSpace(spec.DataTag), "dataTag", "is required");
+        Require(DataTags.IsValid(spec.DataTag, limits.MaxDataTagLength), "dataTag", $"is required: 1 to {limits.MaxDataTagLength} {DataTags.Rule}");
 
         var model = spec.Model;
         if (model is null)
@@ -52,12 +65,25 @@ public static class ProjectSpecValidator
         }
         else
         {
-            Require(ModelKinds.Contains(model.Kind, StringComparer.OrdinalIgnoreCase), "model.kind", $"must be one of {string.Join(", ", ModelKinds)} (got '{model.Kind}')");
-            Require(model.HiddenUnits is null or (>= 1 and <= 4096), "model.hiddenUnits", "must be between 1 and 4096");
-            Require(model.Inputs is null or >= 1, "model.inputs", "must be positive");
-            Require(model.Classes is null or >= 2, "model.classes", "must be at least 2");
+            var errorsBeforeModel = errors.Count;
+            var knownKind = model.Kind is not null && ModelKinds.Contains(model.Kind, StringComparer.OrdinalIgnoreCase);
+            Require(knownKind, "model.kind", $"must be one of {string.Join(", ", ModelKinds)} (got '{model.Kind}')");
+            Require(model.HiddenUnits is null or (>= 1 and <= MaxHiddenUnits), "model.hiddenUnits", $"must be between 1 and {MaxHiddenUnits}");
+            Require(model.Inputs is null or (>= 1 and <= MaxInputs), "model.inputs", $"must be between 1 and {MaxInputs}");
+            Require(model.Classes is null or (>= 2 and <= MaxClasses), "model.classes", $"must be between 2 and {MaxClasses}");
             var bundled = IsBundled(spec.DataTag);
             Require(bundled || (model.Inputs is not null && model.Classes is not null), "model", $"inputs and classes are required for data tag '{spec.DataTag}' (only mnist and synthetic are bundled)");
+            if (errors.Count == errorsBeforeModel)
+            {
+                // Counted before any model exists, so a 250-byte spec cannot ask for gigabytes.
+                var shape = Services.MnistDataCatalog.ShapeOf(spec.DataTag);
+                var parameters = ModelArchitecture.CountParameters(
+                    string.Equals(model.Kind, "mlp", StringComparison.OrdinalIgnoreCase) ? ModelKind.Mlp : ModelKind.Softmax,
+                    model.Inputs ?? shape.Features,
+                    model.Classes ?? shape.Classes,
+                    model.HiddenUnits ?? ModelArchitecture.DefaultHiddenCount);
+                Require(parameters <= limits.MaxModelParameters, "model", $"has {parameters} parameters; the limit is {limits.MaxModelParameters}");
+            }
         }
 
         var training = spec.Training;
@@ -67,6 +93,7 @@ public static class ProjectSpecValidator
         }
         else
         {
+            Require(training.Mode is not null && training.OnRoundFailure is not null, "training", "mode and onRoundFailure cannot be null");
             Require(string.Equals(training.Mode, ClassicMode, StringComparison.OrdinalIgnoreCase) || string.Equals(training.Mode, HierarchicalMode, StringComparison.OrdinalIgnoreCase), "training.mode", $"must be classic or hierarchical (got '{training.Mode}')");
             Require(training.Rounds is >= 1 and <= MaxRounds, "training.rounds", $"must be between 1 and {MaxRounds} (got {training.Rounds})");
             Require(training.Cycles is >= 1 and <= MaxRounds, "training.cycles", $"must be between 1 and {MaxRounds} (got {training.Cycles})");
@@ -78,13 +105,18 @@ public static class ProjectSpecValidator
             Require(training.MinAvailableClients >= training.MinFitClients, "training.minAvailableClients", $"must be at least minFitClients ({training.MinFitClients}) (got {training.MinAvailableClients})");
             Require(double.IsFinite(training.FractionFit) && training.FractionFit > 0 && training.FractionFit <= 1, "training.fractionFit", $"must be in (0, 1] (got {training.FractionFit})");
             Require(training.RoundTimeoutSeconds is >= 1 and <= 86_400, "training.roundTimeoutSeconds", $"must be between 1 and 86400 (got {training.RoundTimeoutSeconds})");
-            Require(FailurePolicies.Contains(training.OnRoundFailure, StringComparer.OrdinalIgnoreCase), "training.onRoundFailure", $"must be fail or retry (got '{training.OnRoundFailure}')");
+            Require(training.OnRoundFailure is not null && FailurePolicies.Contains(training.OnRoundFailure, StringComparer.OrdinalIgnoreCase), "training.onRoundFailure", $"must be fail or retry (got '{training.OnRoundFailure}')");
             Require(training.MaxRoundRetries is >= 0 and <= MaxRoundRetriesLimit, "training.maxRoundRetries", $"must be between 0 and {MaxRoundRetriesLimit} (got {training.MaxRoundRetries})");
         }
 
         if (spec.Validation?.MaxUpdateNorm is { } maxNorm)
         {
             Require(double.IsFinite(maxNorm) && maxNorm > 0, "validation.maxUpdateNorm", $"must be a positive number (got {maxNorm})");
+        }
+
+        if (spec.Validation?.MaxSampleCount is { } maxSamples)
+        {
+            Require(maxSamples is >= 1 and <= MaxSampleCountLimit, "validation.maxSampleCount", $"must be between 1 and {MaxSampleCountLimit} (got {maxSamples})");
         }
 
         if (spec.Privacy is { } privacy)
@@ -96,6 +128,10 @@ public static class ProjectSpecValidator
         if (spec.Strategy is null)
         {
             errors.Add(new SpecError("strategy", "is required"));
+        }
+        else if (spec.Strategy.Name is null)
+        {
+            errors.Add(new SpecError("strategy.name", "is required"));
         }
         else
         {
@@ -115,10 +151,10 @@ public static class ProjectSpecValidator
             Require(double.IsFinite(simulation.LatencySeconds) && simulation.LatencySeconds is >= 0 and <= 3600, "simulation.latencySeconds", $"must be between 0 and 3600 (got {simulation.LatencySeconds})");
             Require(IsBundled(spec.DataTag), "dataTag", $"simulation needs bundled data; '{spec.DataTag}' is not (use mnist or synthetic)");
             Require(simulation.ByzantineDevices >= 0 && simulation.ByzantineDevices <= simulation.Devices, "simulation.byzantineDevices", $"must be between 0 and the {simulation.Devices} simulated devices (got {simulation.ByzantineDevices})");
-            Require(ByzantineAttack.IsKnown(simulation.ByzantineAttack), "simulation.byzantineAttack", $"must be one of {string.Join(", ", ByzantineAttack.Names)} (got '{simulation.ByzantineAttack}')");
+            Require(simulation.ByzantineAttack is not null && ByzantineAttack.IsKnown(simulation.ByzantineAttack), "simulation.byzantineAttack", $"must be one of {string.Join(", ", ByzantineAttack.Names)} (got '{simulation.ByzantineAttack}')");
             try
             {
-                PartitionScheme.Parse(simulation.Partition);
+                PartitionScheme.Parse(simulation.Partition ?? throw new FormatException("is required (iid or dirichlet:ALPHA)"));
             }
             catch (FormatException e)
             {
@@ -150,9 +186,9 @@ public static class ProjectSpecValidator
     }
 
     /// <summary>Throws <see cref="InvalidProjectSpecException"/> listing every problem.</summary>
-    public static void ThrowIfInvalid(ProjectSpec? spec)
+    public static void ThrowIfInvalid(ProjectSpec? spec, FlopsLimits? limits = null)
     {
-        var errors = Validate(spec);
+        var errors = Validate(spec, limits);
         if (errors.Count > 0)
         {
             throw new InvalidProjectSpecException(errors);
@@ -160,9 +196,10 @@ public static class ProjectSpecValidator
     }
 
     /// <summary>The spec with every default the service would apply written out, so that what is stored is what runs.</summary>
-    public static ProjectSpec Normalize(ProjectSpec spec)
+    public static ProjectSpec Normalize(ProjectSpec spec, FlopsLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        limits ??= new FlopsLimits();
         var mlp = string.Equals(spec.Model.Kind, "mlp", StringComparison.OrdinalIgnoreCase);
         return spec with
         {
@@ -175,6 +212,7 @@ public static class ProjectSpecValidator
             },
             Training = spec.Training with { Mode = spec.Training.Mode.ToLowerInvariant(), OnRoundFailure = spec.Training.OnRoundFailure.ToLowerInvariant() },
             Strategy = spec.Strategy with { Name = spec.Strategy.Name.ToLowerInvariant() },
+            Validation = (spec.Validation ?? new ValidationSpec()) with { MaxSampleCount = spec.Validation?.MaxSampleCount ?? limits.MaxSampleCount },
             Simulation = spec.Simulation is { } simulation ? simulation with { ByzantineAttack = simulation.ByzantineAttack.ToLowerInvariant(), Clusters = simulation.Clusters is { Count: > 0 } c ? [.. c] : null } : null,
         };
     }

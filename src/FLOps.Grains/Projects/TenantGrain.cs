@@ -1,31 +1,42 @@
+using FLOps.Abstractions.Devices;
+using FLOps.Abstractions.Edge;
+using FLOps.Abstractions.Limits;
 using FLOps.Abstractions.Projects;
+using FLOps.Grains.Devices;
+using Microsoft.Extensions.Options;
 
 namespace FLOps.Grains.Projects;
 
-[GenerateSerializer, Alias("flops.TenantGrainState")]
-public sealed class TenantGrainState
-{
-    /// <summary>Project ids in the order they were claimed.</summary>
-    [Id(0)] public List<string> Projects { get; set; } = [];
-
-    [Id(1)] public Dictionary<string, string> ProjectByIdempotencyKey { get; set; } = new(StringComparer.Ordinal);
-}
-
 public sealed class TenantGrain(
-    [PersistentState(FlopsStorage.TenantState, FlopsStorage.ProviderName)] IPersistentState<TenantGrainState> state) : Grain, ITenantGrain
+    [PersistentState(FlopsStorage.TenantState, FlopsStorage.ProviderName)] IPersistentState<TenantGrainState> state,
+    IOptions<FlopsLimits> limits) : Grain, ITenantGrain
 {
-    public async Task<ProjectClaim> Claim(string? idempotencyKey)
+    private const string DefaultCluster = "default";
+
+    private TenantGrainState S => state.State;
+
+    private string Tenant => this.GetPrimaryKeyString();
+
+    public async Task<ProjectClaim> Claim(string? idempotencyKey, string specFingerprint)
     {
-        if (idempotencyKey is not null && state.State.ProjectByIdempotencyKey.TryGetValue(idempotencyKey, out var existing))
+        if (idempotencyKey is not null && S.ProjectByIdempotencyKey.TryGetValue(idempotencyKey, out var existing))
         {
-            return new ProjectClaim(existing, IsNew: false);
+            return S.SpecByIdempotencyKey.TryGetValue(idempotencyKey, out var first) && first != specFingerprint
+                ? new ProjectClaim(existing, IsNew: false, ClaimRefusal.IdempotencyKeyReused, $"Idempotency-Key '{idempotencyKey}' was used for project '{existing}' with a different spec")
+                : new ProjectClaim(existing, IsNew: false);
+        }
+
+        if (S.Projects.Count >= limits.Value.MaxProjectsPerTenant)
+        {
+            return new ProjectClaim("", IsNew: false, ClaimRefusal.ProjectLimit, $"the tenant has {S.Projects.Count} projects, the limit");
         }
 
         var projectId = "p-" + Guid.NewGuid().ToString("N")[..16];
-        state.State.Projects.Add(projectId);
+        S.Projects.Add(projectId);
         if (idempotencyKey is not null)
         {
-            state.State.ProjectByIdempotencyKey[idempotencyKey] = projectId;
+            S.ProjectByIdempotencyKey[idempotencyKey] = projectId;
+            S.SpecByIdempotencyKey[idempotencyKey] = specFingerprint;
         }
 
         await state.WriteStateAsync();
@@ -34,18 +45,45 @@ public sealed class TenantGrain(
 
     public async Task Release(string projectId)
     {
-        if (state.State.Projects.Remove(projectId))
+        if (S.Projects.Remove(projectId))
         {
-            foreach (var key in state.State.ProjectByIdempotencyKey.Where(p => p.Value == projectId).Select(p => p.Key).ToList())
+            foreach (var key in S.ProjectByIdempotencyKey.Where(p => p.Value == projectId).Select(p => p.Key).ToList())
             {
-                state.State.ProjectByIdempotencyKey.Remove(key);
+                S.ProjectByIdempotencyKey.Remove(key);
+                S.SpecByIdempotencyKey.Remove(key);
             }
 
             await state.WriteStateAsync();
         }
     }
 
-    public Task<bool> Owns(string projectId) => Task.FromResult(state.State.Projects.Contains(projectId));
+    public Task<bool> Owns(string projectId) => Task.FromResult(S.Projects.Contains(projectId));
 
-    public Task<IReadOnlyList<string>> Projects() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Projects]);
+    public Task<IReadOnlyList<string>> Projects() => Task.FromResult<IReadOnlyList<string>>([.. S.Projects]);
+
+    public async Task<DeviceRegistrationResult> RegisterDevice(DeviceProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        profile = profile with { Tenant = Tenant, Cluster = string.IsNullOrWhiteSpace(profile.Cluster) ? DefaultCluster : profile.Cluster, Shard = null };
+        var errors = DeviceProfileValidator.Validate(profile, limits.Value);
+        if (errors.Count > 0)
+        {
+            return new DeviceRegistrationResult { Errors = errors };
+        }
+
+        if (S.RegisteredDevices >= limits.Value.MaxDevicesPerTenant)
+        {
+            return new DeviceRegistrationResult { LimitReached = $"the tenant has {S.RegisteredDevices} registered devices, the limit" };
+        }
+
+        // A device of a named edge cluster carries it in its id, so that its grain lives on that
+        // cluster's silos (and its updates go to that cluster's aggregator in hierarchical mode).
+        var id = "d-" + Guid.NewGuid().ToString("N")[..16];
+        id = profile.Cluster == DefaultCluster ? id : EdgeKeys.InCluster(id, profile.Cluster);
+        S.RegisteredDevices++;
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IDeviceGrain>(id).Register(profile);
+        await Task.WhenAll(profile.DataTags.Distinct(StringComparer.Ordinal).Select(tag => GrainFactory.GetGrain<IDeviceDirectoryGrain>(IDeviceDirectoryGrain.KeyFor(Tenant, tag)).Add(id)));
+        return new DeviceRegistrationResult { DeviceId = id };
+    }
 }

@@ -10,6 +10,7 @@ using FLOps.Grains.Services;
 using FLOps.Grains.Telemetry;
 using FLOps.Learning.Aggregation;
 using FLOps.Learning.Privacy;
+using FLOps.Learning.Validation;
 using Microsoft.Extensions.Logging;
 
 namespace FLOps.Grains.Rounds;
@@ -41,7 +42,6 @@ public sealed class RoundGrain(
     private IAggregationRound? _aggregation;
     private float[] _global = [];
     private ServerSideFixedClipping? _privacy;
-    private int _parameterCount;
     private IGrainTimer? _deadlineTimer;
     private IGrainTimer? _closeTimer;
     private HashSet<string>? _participantSet;
@@ -61,7 +61,17 @@ public sealed class RoundGrain(
         await BeginAggregation(S.Plan!);
         foreach (var update in await journal.ReadAsync(JournalKey(S.Plan!), S.Plan!.Round, cancellationToken))
         {
-            Accept(update);
+            // Rows journaled before today's checks (or by a bug) are checked again: one bad row
+            // must not make every activation of the round throw.
+            var check = UpdateValidator.Check(update.Parameters, _global, update.SampleCount, MaxSampleCount, maxUpdateNorm: null);
+            if (check.IsValid)
+            {
+                Accept(update);
+            }
+            else
+            {
+                logger.LogWarning("Round {RoundKey} skips the journaled update of {DeviceId}: {Reason}", Key, update.DeviceId, check.Reason);
+            }
         }
 
         S.Resumptions++;
@@ -124,19 +134,19 @@ public sealed class RoundGrain(
     public async Task<UpdateReceipt> SubmitUpdate(DeviceUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
-        var (refusal, rejected) = Check(update);
-        if (rejected)
+        var (refusal, reason, problem) = Check(update);
+        if (refusal == UpdateRefusal.Malformed)
         {
             // A malformed or out-of-bound update: the device is left out of the round, with the reason.
-            S.Rejections.Add(new DeviceFailure(update.DeviceId, refusal!));
+            S.Rejections.Add(new DeviceFailure(update.DeviceId, reason!));
             await state.WriteStateAsync();
-            FlopsMetrics.UpdateNotCounted(S.Plan!.ProjectId, "rejected", refusal!);
-            logger.LogWarning("Round {RoundKey} rejected the update of {DeviceId}: {Reason}", Key, update.DeviceId, refusal);
+            FlopsMetrics.UpdateNotCounted(S.Plan!.ProjectId, FlopsMetrics.RejectedOutcome, FlopsMetrics.ReasonOf(problem));
+            logger.LogWarning("Round {RoundKey} rejected the update of {DeviceId}: {Reason}", Key, update.DeviceId, reason);
             CloseIfEveryoneReported();
-            return UpdateReceipt.Refuse(refusal!);
+            return UpdateReceipt.Refuse(refusal, reason!);
         }
 
-        if (refusal is null)
+        if (refusal == UpdateRefusal.None)
         {
             var entry = new JournaledUpdate(update.DeviceId, update.Parameters.Value, update.SampleCount, update.TrainingLoss);
             if (await journal.TryRecordAsync(JournalKey(S.Plan!), S.Plan!.Round, entry))
@@ -147,7 +157,7 @@ public sealed class RoundGrain(
                 return UpdateReceipt.Accept;
             }
 
-            refusal = $"device '{update.DeviceId}' already sent its update for round {S.Plan.Round}";
+            (refusal, reason) = (UpdateRefusal.Duplicate, $"device '{update.DeviceId}' already sent its update for round {S.Plan.Round}");
         }
 
         S.Refused++;
@@ -158,13 +168,13 @@ public sealed class RoundGrain(
 
         if (S.RefusalReasons.Count < MaxRecordedRefusals)
         {
-            S.RefusalReasons.Add($"{update.DeviceId}: {refusal}");
+            S.RefusalReasons.Add($"{update.DeviceId}: {reason}");
         }
 
         await state.WriteStateAsync();
-        FlopsMetrics.UpdateNotCounted(S.Plan?.ProjectId ?? "", S.Status == RoundStatus.Open ? "refused" : "late", refusal);
-        logger.LogInformation("Round {RoundKey} refused an update from {DeviceId}: {Reason}", Key, update.DeviceId, refusal);
-        return UpdateReceipt.Refuse(refusal);
+        FlopsMetrics.UpdateNotCounted(S.Plan?.ProjectId ?? "", refusal == UpdateRefusal.Late ? FlopsMetrics.LateOutcome : FlopsMetrics.RefusedOutcome, FlopsMetrics.ReasonOf(refusal));
+        logger.LogInformation("Round {RoundKey} refused an update from {DeviceId}: {Reason}", Key, update.DeviceId, reason);
+        return UpdateReceipt.Refuse(refusal, reason!);
     }
 
     public async Task ReportFailure(string deviceId, string reason)
@@ -210,7 +220,6 @@ public sealed class RoundGrain(
     {
         var global = await models.GetAsync(plan.GlobalModel);
         _global = global;
-        _parameterCount = global.Length;
         _privacy = plan.Spec.Privacy is { } privacy ? new ServerSideFixedClipping(privacy.ClippingNorm, privacy.NoiseMultiplier) : null;
         _strategy = StrategyCatalog.Create(plan.Spec.Strategy.Name, plan.Spec.Strategy.Parameters);
         _strategy.ImportState(await LoadStrategyState(plan.StrategyState));
@@ -289,6 +298,9 @@ public sealed class RoundGrain(
             SimulatedLatencySeconds = plan.Spec.Simulation?.LatencySeconds ?? 0,
             ByzantineDevices = plan.Spec.Simulation?.ByzantineDevices ?? 0,
             ByzantineAttack = plan.Spec.Simulation?.ByzantineAttack,
+            ProjectId = plan.ProjectId,
+            Tenant = plan.Tenant,
+            MaxSampleCount = MaxSampleCount,
         };
 
         // One continuation for the whole fan-out rather than one per participant: each would be
@@ -323,65 +335,50 @@ public sealed class RoundGrain(
     }
 
     /// <summary>
-    /// Why an update cannot be aggregated, or <see langword="null"/>. <c>Rejected</c> marks a
-    /// validation failure of a participant's first update (shape, sample count, NaN or infinity,
-    /// norm bound): the device is then left out of the round. Other refusals change nothing.
+    /// Why an update cannot be aggregated, or <see cref="UpdateRefusal.None"/>.
+    /// <see cref="UpdateRefusal.Malformed"/> marks a participant's first update that fails
+    /// <see cref="UpdateValidator"/> (shape, sample count, NaN or infinity, norm bound): the device
+    /// is then left out of the round. Other refusals change nothing.
     /// </summary>
-    private (string? Reason, bool Rejected) Check(DeviceUpdate update)
+    private (UpdateRefusal Refusal, string? Reason, UpdateProblem Problem) Check(DeviceUpdate update)
     {
         var round = S.Plan?.Round;
         if (S.Status != RoundStatus.Open)
         {
-            return (S.Status == RoundStatus.NotStarted ? "the round has not started" : $"round {round} is closed ({S.Status})", false);
+            return (UpdateRefusal.Late, S.Status == RoundStatus.NotStarted ? "the round has not started" : $"round {round} is closed ({S.Status})", UpdateProblem.None);
         }
 
-        if (update.Round != round)
+        // Simulated devices and the gateway name the task; the round is that task.
+        if (update.TaskId != Key || update.Round != round)
         {
-            return ($"the update is for round {update.Round}, not round {round}", false);
+            return (UpdateRefusal.WrongTask, $"the update is for task '{update.TaskId}' (round {update.Round}), not '{Key}' (round {round})", UpdateProblem.None);
+        }
+
+        if (update.BaseModelHash != S.Plan!.GlobalModel.Hash)
+        {
+            return (UpdateRefusal.Stale, $"the update was trained from model '{update.BaseModelHash}', not this round's {S.Plan.GlobalModel.Hash}", UpdateProblem.None);
         }
 
         if (!IsParticipant(update.DeviceId))
         {
-            return ($"device '{update.DeviceId}' was not selected for round {round}", false);
+            return (UpdateRefusal.NotSelected, $"device '{update.DeviceId}' was not selected for round {round}", UpdateProblem.None);
         }
 
         if (_accepted.ContainsKey(update.DeviceId))
         {
-            return ($"device '{update.DeviceId}' already sent its update for round {round}", false);
+            return (UpdateRefusal.Duplicate, $"device '{update.DeviceId}' already sent its update for round {round}", UpdateProblem.None);
         }
 
         if (HasReported(update.DeviceId))
         {
-            return ($"device '{update.DeviceId}' was already left out of round {round}", false);
+            return (UpdateRefusal.Duplicate, $"device '{update.DeviceId}' was already left out of round {round}", UpdateProblem.None);
         }
 
-        var parameters = update.Parameters.Value;
-        if (parameters is null || parameters.Length != _parameterCount)
-        {
-            return ($"expected {_parameterCount} parameters, got {parameters?.Length ?? 0}", true);
-        }
-
-        if (update.SampleCount <= 0)
-        {
-            return ($"sample count must be positive (got {update.SampleCount})", true);
-        }
-
-        if (!TensorPrimitives.IsFiniteAll<float>(parameters))
-        {
-            return ("parameters contain NaN or infinity", true);
-        }
-
-        if (S.Plan!.Spec.Validation?.MaxUpdateNorm is { } bound)
-        {
-            var norm = ServerSideFixedClipping.DistanceL2(parameters, _global);
-            if (norm > bound)
-            {
-                return (string.Create(System.Globalization.CultureInfo.InvariantCulture, $"update norm ‖update − global‖ = {norm:G4} exceeds maxUpdateNorm {bound:G4}"), true);
-            }
-        }
-
-        return (null, false);
+        var check = UpdateValidator.Check(update.Parameters.Value, _global, update.SampleCount, MaxSampleCount, S.Plan.Spec.Validation?.MaxUpdateNorm);
+        return (check.IsValid ? UpdateRefusal.None : UpdateRefusal.Malformed, check.Reason, check.Problem);
     }
+
+    private long MaxSampleCount => S.Plan?.Spec.Validation?.MaxSampleCount ?? UpdateValidator.DefaultMaxSampleCount;
 
     /// <summary>Participant lookups by hash: a round of N devices checks N updates.</summary>
     private bool IsParticipant(string deviceId) =>
@@ -485,7 +482,7 @@ public sealed class RoundGrain(
         var evaluation = await compute.EvaluateHeldOutAsync(data, plan.Spec, parameters);
 
         var accepted = _accepted.Values;
-        var samples = accepted.Sum(u => u.SampleCount);
+        var samples = accepted.Aggregate(0L, (sum, u) => checked(sum + u.SampleCount));
         return new RoundSummary
         {
             Round = plan.Round,

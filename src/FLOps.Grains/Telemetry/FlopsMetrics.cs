@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using FLOps.Abstractions.Rounds;
+using FLOps.Learning.Validation;
 
 namespace FLOps.Grains.Telemetry;
 
@@ -59,9 +61,18 @@ public static partial class FlopsMetrics
         UpdateBytes.Add(bytes, new KeyValuePair<string, object?>("project", projectId));
     }
 
-    /// <summary>An update that did not count: <paramref name="outcome"/> is rejected (malformed), refused or late.</summary>
+    /// <summary>Outcomes of an update that did not count (the <c>outcome</c> label).</summary>
+    public const string RejectedOutcome = "rejected";
+    public const string RefusedOutcome = "refused";
+    public const string LateOutcome = "late";
+
+    /// <summary>
+    /// An update that did not count: <paramref name="outcome"/> is <see cref="RejectedOutcome"/>
+    /// (malformed), <see cref="RefusedOutcome"/> or <see cref="LateOutcome"/>; <paramref name="reason"/>
+    /// one of the few labels <see cref="ReasonOf(UpdateRefusal)"/> and <see cref="ReasonOf(UpdateProblem)"/> give.
+    /// </summary>
     public static void UpdateNotCounted(string projectId, string outcome, string reason) =>
-        UpdatesReceived.Add(1, new("project", projectId), new("outcome", outcome), new("reason", ReasonCategory(reason)));
+        UpdatesReceived.Add(1, new("project", projectId), new("outcome", outcome), new("reason", reason));
 
     /// <summary>Bytes of partial results an edge aggregator of <paramref name="cluster"/> sent to the cloud for a project.</summary>
     public static void EdgeSentToCloud(string projectId, string cluster, long bytes) =>
@@ -93,20 +104,24 @@ public static partial class FlopsMetrics
         Stragglers.Add(rejected, project, new("reason", "rejected"));
     }
 
-    /// <summary>Keeps the reason label to a handful of values, whatever the message says.</summary>
-    public static string ReasonCategory(string reason)
+    /// <summary>The reason label of a refusal: a handful of values, whatever the message says.</summary>
+    public static string ReasonOf(UpdateRefusal refusal) => refusal switch
     {
-        ArgumentNullException.ThrowIfNull(reason);
-        return reason switch
-        {
-            _ when reason.Contains("NaN", StringComparison.Ordinal) => "not_finite",
-            _ when reason.Contains("norm", StringComparison.OrdinalIgnoreCase) => "norm_bound",
-            _ when reason.Contains("parameters", StringComparison.Ordinal) => "shape",
-            _ when reason.Contains("already", StringComparison.Ordinal) => "duplicate",
-            _ when reason.Contains("not selected", StringComparison.Ordinal) => "not_selected",
-            _ when reason.Contains("closed", StringComparison.Ordinal) => "closed",
-            _ when reason.Contains("round", StringComparison.Ordinal) => "wrong_round",
-            _ => "other",
-        };
-    }
+        UpdateRefusal.NotSelected => "not_selected",
+        UpdateRefusal.Late => "closed",
+        UpdateRefusal.Duplicate => "duplicate",
+        UpdateRefusal.Stale => "stale",
+        UpdateRefusal.WrongTask => "wrong_task",
+        _ => "other",
+    };
+
+    /// <summary>The reason label of a malformed update.</summary>
+    public static string ReasonOf(UpdateProblem problem) => problem switch
+    {
+        UpdateProblem.Shape => "shape",
+        UpdateProblem.SampleCount => "sample_count",
+        UpdateProblem.NotFinite => "not_finite",
+        UpdateProblem.NormBound => "norm_bound",
+        _ => "other",
+    };
 }

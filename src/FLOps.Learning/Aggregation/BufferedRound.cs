@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using FLOps.Learning.Validation;
 
 namespace FLOps.Learning.Aggregation;
 
@@ -25,7 +26,7 @@ internal sealed class BufferedRound(int parameterCount, Func<IReadOnlyList<Buffe
     public void Add(ReadOnlySpan<float> parameters, long sampleCount)
     {
         var updates = _updates ?? throw new InvalidOperationException("This round is already complete.");
-        UpdateChecks.ThrowIfInvalid(parameters, parameterCount, sampleCount);
+        UpdateValidator.ThrowIfInvalid(parameters, parameterCount, sampleCount);
 
         updates.Add(new BufferedUpdate(parameters.ToArray(), sampleCount));
     }

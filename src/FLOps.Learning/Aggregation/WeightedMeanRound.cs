@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using FLOps.Learning.Validation;
 
 namespace FLOps.Learning.Aggregation;
 
@@ -36,12 +37,15 @@ public sealed class WeightedMeanRound : IAggregationRound
     public void Add(ReadOnlySpan<float> parameters, long sampleCount)
     {
         var sum = _sum ?? throw new InvalidOperationException("This round is already complete.");
-        UpdateChecks.ThrowIfInvalid(parameters, sum.Length, sampleCount);
+        UpdateValidator.ThrowIfInvalid(parameters, sum.Length, sampleCount);
+
+        // The weight is added (and may overflow) before the accumulator changes: an update that
+        // throws here leaves no trace in the aggregate.
+        var totalWeight = checked(_totalWeight + sampleCount);
 
         // Widens, multiplies and adds in one pass: no float-to-double staging buffer.
         ParallelWeightedMean.AccumulateWeighted(sum, parameters, sampleCount);
-
-        _totalWeight = checked(_totalWeight + sampleCount);
+        _totalWeight = totalWeight;
         UpdateCount++;
     }
 

@@ -26,10 +26,16 @@ public sealed record ModelArchitecture(ModelKind Kind, int InputCount, int Class
     public static ModelArchitecture Mlp(int inputCount, int classCount, int hiddenCount = DefaultHiddenCount) =>
         new(ModelKind.Mlp, inputCount, classCount, hiddenCount);
 
-    public int ParameterCount => Kind switch
+    public int ParameterCount => checked((int)CountParameters(Kind, InputCount, ClassCount, HiddenCount));
+
+    /// <summary>
+    /// The parameters of an architecture, in 64 bits: sizes a spec asks for are checked against a
+    /// limit with this before any model of that size exists (or an int overflows).
+    /// </summary>
+    public static long CountParameters(ModelKind kind, long inputCount, long classCount, long hiddenCount) => kind switch
     {
-        ModelKind.Softmax => (ClassCount * InputCount) + ClassCount,
-        ModelKind.Mlp => (HiddenCount * InputCount) + HiddenCount + (ClassCount * HiddenCount) + ClassCount,
-        _ => throw new InvalidOperationException($"Unknown model kind {Kind}."),
+        ModelKind.Softmax => checked((classCount * inputCount) + classCount),
+        ModelKind.Mlp => checked((hiddenCount * inputCount) + hiddenCount + (classCount * hiddenCount) + classCount),
+        _ => throw new InvalidOperationException($"Unknown model kind {kind}."),
     };
 }

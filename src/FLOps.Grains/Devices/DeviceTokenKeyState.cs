@@ -1,0 +1,7 @@
+namespace FLOps.Grains.Devices;
+
+[GenerateSerializer, Alias("flops.DeviceTokenKeyState")]
+public sealed class DeviceTokenKeyState
+{
+    [Id(0)] public byte[]? Key { get; set; }
+}
