@@ -40,13 +40,13 @@ public static class LearnerCommand
                 DataTags = parse.GetValue(dataTags)!,
                 Cluster = parse.GetValue(cluster)!,
             };
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+            using var http = LearnerHttpClient.Create();
             var agent = new LearnerAgent(http, options, local, line => Console.WriteLine($"flops learner: {line}"));
             try
             {
                 await agent.RunAsync(cancellationToken);
             }
-            catch (InvalidOperationException e)
+            catch (RegistrationRefusedException e)
             {
                 await Console.Error.WriteLineAsync($"flops learner: {e.Message}");
                 return ExitCodes.Failure;

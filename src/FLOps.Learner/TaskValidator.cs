@@ -1,0 +1,189 @@
+using System.Globalization;
+using FLOps.Learning.Data;
+using FLOps.Learning.Models;
+using FLOps.Learning.Training;
+using FLOps.Protocol;
+
+namespace FLOps.Learner;
+
+/// <summary>
+/// Decides whether this device can take a task, before it downloads or trains anything. The task
+/// comes from the network, so nothing in it is trusted: every field may be missing, negative,
+/// huge or inconsistent with the others, and the model may not fit the local data. A refusal names
+/// the field (as the wire spells it) and the numbers at fault.
+/// </summary>
+public sealed class TaskValidator
+{
+    /// <summary>Largest model a learner downloads and trains: 200 MB of float32.</summary>
+    public const int MaxParameterCount = 50_000_000;
+
+    public const int MaxInputs = 1_000_000;
+    public const int MaxClasses = 100_000;
+    public const int MaxHiddenUnits = 100_000;
+    public const int MaxLocalEpochs = 1_000;
+    public const int MaxBatchSize = 100_000;
+
+    /// <summary>Ids and hashes travel in URLs and logs; longer ones are not ids.</summary>
+    public const int MaxIdLength = 256;
+
+    private readonly int _featureCount;
+    private readonly int _sampleCount;
+    private readonly int _largestLabel;
+
+    public TaskValidator(Dataset localData)
+    {
+        ArgumentNullException.ThrowIfNull(localData);
+        _featureCount = localData.FeatureCount;
+        _sampleCount = localData.Count;
+        _largestLabel = localData.Count == 0 ? -1 : localData.Labels.Max();
+    }
+
+    /// <summary>Whether <paramref name="id"/> can name a task in a decline and in the agent's memory.</summary>
+    public static bool IsUsableId(string? id) => !string.IsNullOrWhiteSpace(id) && id.Length <= MaxIdLength;
+
+    public TaskVerdict Check(DeviceTaskView? task)
+    {
+        if (task is null)
+        {
+            return TaskVerdict.Refuse(TaskRefusal.MissingField, "the answer holds no task");
+        }
+
+        if ((CheckId(task.TaskId, "taskId") ?? CheckId(task.ProjectId, "projectId") ?? CheckId(task.ModelHash, "modelHash")) is { } badId)
+        {
+            return badId;
+        }
+
+        var architecture = ResolveArchitecture(task.Model, out var badModel);
+        if (architecture is null)
+        {
+            return badModel!;
+        }
+
+        // A hostile size must not overflow into a small, plausible count: compute in long, checked.
+        var parameterCount = ParameterCount(architecture);
+        if (parameterCount > MaxParameterCount)
+        {
+            return TaskVerdict.Refuse(TaskRefusal.OutOfRange, Invariant($"{Describe(architecture)} has {parameterCount} parameters, more than the {MaxParameterCount} a learner takes"));
+        }
+
+        if (task.ParameterCount != parameterCount)
+        {
+            return TaskVerdict.Refuse(TaskRefusal.ParameterCountMismatch, Invariant($"the task says {task.ParameterCount} parameters but {Describe(architecture)} has {parameterCount}"));
+        }
+
+        if (task.LocalEpochs is < 1 or > MaxLocalEpochs)
+        {
+            return OutOfRange("localEpochs", 1, MaxLocalEpochs, task.LocalEpochs);
+        }
+
+        if (task.BatchSize is < 1 or > MaxBatchSize)
+        {
+            return OutOfRange("batchSize", 1, MaxBatchSize, task.BatchSize);
+        }
+
+        // The trainer works in float: a double that is finite may still overflow to infinity there.
+        var learningRate = (float)task.LearningRate;
+        if (!float.IsFinite(learningRate) || learningRate <= 0)
+        {
+            return TaskVerdict.Refuse(TaskRefusal.OutOfRange, Invariant($"learningRate must be a finite positive number (got {task.LearningRate})"));
+        }
+
+        var proximalMu = (float)task.ProximalMu;
+        if (!float.IsFinite(proximalMu) || proximalMu < 0)
+        {
+            return TaskVerdict.Refuse(TaskRefusal.OutOfRange, Invariant($"proximalMu must be a finite number of at least 0 (got {task.ProximalMu})"));
+        }
+
+        if (CheckFit(architecture) is { } misfit)
+        {
+            return misfit;
+        }
+
+        return TaskVerdict.Take(architecture, new TrainingOptions(task.LocalEpochs, task.BatchSize, learningRate, task.Seed, proximalMu));
+    }
+
+    private static TaskVerdict? CheckId(string? id, string field)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            return TaskVerdict.Refuse(TaskRefusal.MissingField, $"the task has no {field}");
+        }
+
+        return id.Length > MaxIdLength
+            ? TaskVerdict.Refuse(TaskRefusal.OutOfRange, Invariant($"{field} is {id.Length} characters long, more than {MaxIdLength}"))
+            : null;
+    }
+
+    private static ModelArchitecture? ResolveArchitecture(TaskModelView? model, out TaskVerdict? refusal)
+    {
+        refusal = null;
+        if (model is null)
+        {
+            refusal = TaskVerdict.Refuse(TaskRefusal.MissingField, "the task has no model");
+            return null;
+        }
+
+        var isMlp = string.Equals(model.Kind, "mlp", StringComparison.OrdinalIgnoreCase);
+        if (!isMlp && !string.Equals(model.Kind, "softmax", StringComparison.OrdinalIgnoreCase))
+        {
+            refusal = string.IsNullOrWhiteSpace(model.Kind)
+                ? TaskVerdict.Refuse(TaskRefusal.MissingField, "the model has no kind")
+                : TaskVerdict.Refuse(TaskRefusal.UnsupportedModel, $"model.kind '{GatewayText.OneLine(model.Kind, 40)}' is neither softmax nor mlp");
+            return null;
+        }
+
+        refusal = CheckSize(model.Inputs, "model.inputs", 1, MaxInputs)
+            ?? CheckSize(model.Classes, "model.classes", 2, MaxClasses)
+            ?? (isMlp && model.HiddenUnits is not null ? CheckSize(model.HiddenUnits, "model.hiddenUnits", 1, MaxHiddenUnits) : null);
+        if (refusal is not null)
+        {
+            return null;
+        }
+
+        // An mlp task without hiddenUnits means the default width, as project specs do.
+        return isMlp
+            ? ModelArchitecture.Mlp(model.Inputs!.Value, model.Classes!.Value, model.HiddenUnits ?? ModelArchitecture.DefaultHiddenCount)
+            : ModelArchitecture.Softmax(model.Inputs!.Value, model.Classes!.Value);
+    }
+
+    private static TaskVerdict? CheckSize(int? value, string field, int min, int max) => value switch
+    {
+        null => TaskVerdict.Refuse(TaskRefusal.MissingField, $"the task has no {field}"),
+        { } given when given < min || given > max => OutOfRange(field, min, max, given),
+        _ => null,
+    };
+
+    private TaskVerdict? CheckFit(ModelArchitecture architecture)
+    {
+        if (architecture.InputCount != _featureCount)
+        {
+            return TaskVerdict.Refuse(TaskRefusal.DataDoesNotFit, Invariant($"the model takes {architecture.InputCount} features but the local data has {_featureCount}"));
+        }
+
+        if (_largestLabel >= architecture.ClassCount)
+        {
+            return TaskVerdict.Refuse(TaskRefusal.DataDoesNotFit, Invariant($"the model has {architecture.ClassCount} classes (labels 0 to {architecture.ClassCount - 1}) but the local data has label {_largestLabel}"));
+        }
+
+        return _sampleCount == 0
+            ? TaskVerdict.Refuse(TaskRefusal.DataDoesNotFit, "the local data has no samples")
+            : null;
+    }
+
+    private static long ParameterCount(ModelArchitecture architecture)
+    {
+        long inputs = architecture.InputCount, classes = architecture.ClassCount, hidden = architecture.HiddenCount;
+        return checked(architecture.Kind == ModelKind.Mlp
+            ? (hidden * inputs) + hidden + (classes * hidden) + classes
+            : (classes * inputs) + classes);
+    }
+
+    private static string Describe(ModelArchitecture architecture) => architecture.Kind == ModelKind.Mlp
+        ? Invariant($"an mlp {architecture.InputCount}→{architecture.HiddenCount}→{architecture.ClassCount}")
+        : Invariant($"a softmax {architecture.InputCount}→{architecture.ClassCount}");
+
+    private static TaskVerdict OutOfRange(string field, int min, int max, int given) =>
+        TaskVerdict.Refuse(TaskRefusal.OutOfRange, Invariant($"{field} must be between {min} and {max} (got {given})"));
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

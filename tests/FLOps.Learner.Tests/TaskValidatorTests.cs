@@ -1,0 +1,145 @@
+using FLOps.Learning.Data;
+using FLOps.Learning.Models;
+using FLOps.Protocol;
+
+namespace FLOps.Learner.Tests;
+
+public sealed class TaskValidatorTests
+{
+    private readonly TaskValidator _validator = new(TinyData.Create());
+
+    [Fact]
+    public void A_well_formed_task_that_fits_the_local_data_can_be_taken_with_its_settings()
+    {
+        var verdict = _validator.Check(SampleTasks.Fitting());
+
+        Assert.True(verdict.CanTake, verdict.Reason);
+        Assert.Equal(ModelArchitecture.Softmax(TinyData.Features, TinyData.Classes), verdict.Architecture);
+        Assert.Equal(2, verdict.Training.Epochs);
+        Assert.Equal(4, verdict.Training.BatchSize);
+        Assert.Equal(0.1f, verdict.Training.LearningRate);
+        Assert.Equal(7, verdict.Training.Seed);
+        Assert.Equal(0f, verdict.Training.ProximalMu);
+        Assert.Null(verdict.Reason);
+    }
+
+    [Fact]
+    public void An_mlp_task_without_hidden_units_has_the_default_width()
+    {
+        const int hidden = ModelArchitecture.DefaultHiddenCount;
+        var task = SampleTasks.Fitting() with
+        {
+            Model = new TaskModelView("MLP", TinyData.Features, TinyData.Classes, HiddenUnits: null),
+            ParameterCount = (hidden * TinyData.Features) + hidden + (TinyData.Classes * hidden) + TinyData.Classes,
+        };
+
+        var verdict = _validator.Check(task);
+
+        Assert.True(verdict.CanTake, verdict.Reason);
+        Assert.Equal(ModelArchitecture.Mlp(TinyData.Features, TinyData.Classes, hidden), verdict.Architecture);
+    }
+
+    [Theory]
+    [InlineData("no task id", TaskRefusal.MissingField, "the task has no taskId")]
+    [InlineData("blank project id", TaskRefusal.MissingField, "the task has no projectId")]
+    [InlineData("overlong model hash", TaskRefusal.OutOfRange, "modelHash is 300 characters long, more than 256")]
+    [InlineData("no model", TaskRefusal.MissingField, "the task has no model")]
+    [InlineData("no kind", TaskRefusal.MissingField, "the model has no kind")]
+    [InlineData("unknown kind", TaskRefusal.UnsupportedModel, "model.kind 'cnn' is neither softmax nor mlp")]
+    [InlineData("no inputs", TaskRefusal.MissingField, "the task has no model.inputs")]
+    [InlineData("negative inputs", TaskRefusal.OutOfRange, "model.inputs must be between 1 and 1000000 (got -4)")]
+    [InlineData("one class", TaskRefusal.OutOfRange, "model.classes must be between 2 and 100000 (got 1)")]
+    [InlineData("no hidden units", TaskRefusal.OutOfRange, "model.hiddenUnits must be between 1 and 100000 (got 0)")]
+    [InlineData("wrong parameter count", TaskRefusal.ParameterCountMismatch, "the task says 11 parameters but a softmax 4→2 has 10")]
+    [InlineData("model too large for int", TaskRefusal.OutOfRange, "an mlp 1000000→100000→100000 has 110000200000 parameters, more than the 50000000 a learner takes")]
+    [InlineData("zero epochs", TaskRefusal.OutOfRange, "localEpochs must be between 1 and 1000 (got 0)")]
+    [InlineData("too many epochs", TaskRefusal.OutOfRange, "localEpochs must be between 1 and 1000 (got 1001)")]
+    [InlineData("negative batch size", TaskRefusal.OutOfRange, "batchSize must be between 1 and 100000 (got -5)")]
+    [InlineData("huge batch size", TaskRefusal.OutOfRange, "batchSize must be between 1 and 100000 (got 2147483647)")]
+    [InlineData("NaN learning rate", TaskRefusal.OutOfRange, "learningRate must be a finite positive number (got NaN)")]
+    [InlineData("zero learning rate", TaskRefusal.OutOfRange, "learningRate must be a finite positive number (got 0)")]
+    [InlineData("learning rate beyond float", TaskRefusal.OutOfRange, "learningRate must be a finite positive number (got 1E+300)")]
+    [InlineData("negative proximal mu", TaskRefusal.OutOfRange, "proximalMu must be a finite number of at least 0 (got -1)")]
+    [InlineData("infinite proximal mu", TaskRefusal.OutOfRange, "proximalMu must be a finite number of at least 0 (got Infinity)")]
+    [InlineData("a model for other data", TaskRefusal.DataDoesNotFit, "the model takes 784 features but the local data has 4")]
+    public void A_task_with_a_bad_field_is_refused_with_a_reason_naming_it(string fault, TaskRefusal refusal, string reason)
+    {
+        var verdict = _validator.Check(TaskWith(fault));
+
+        Assert.False(verdict.CanTake);
+        Assert.Equal(refusal, verdict.Refusal);
+        Assert.Equal(reason, verdict.Reason);
+    }
+
+    [Fact]
+    public void A_model_with_fewer_classes_than_the_local_labels_is_refused_naming_the_label()
+    {
+        var threeClasses = new Dataset(new float[3 * TinyData.Features], [0, 1, 2], TinyData.Features, 3);
+
+        var verdict = new TaskValidator(threeClasses).Check(SampleTasks.Fitting());
+
+        Assert.Equal(TaskRefusal.DataDoesNotFit, verdict.Refusal);
+        Assert.Equal("the model has 2 classes (labels 0 to 1) but the local data has label 2", verdict.Reason);
+    }
+
+    [Fact]
+    public void A_model_with_more_classes_than_the_local_data_declares_can_be_taken()
+    {
+        var task = SampleTasks.Fitting() with
+        {
+            Model = new TaskModelView("softmax", TinyData.Features, 10, HiddenUnits: null),
+            ParameterCount = (TinyData.Features * 10) + 10,
+        };
+
+        Assert.True(_validator.Check(task).CanTake);
+    }
+
+    [Fact]
+    public void A_device_without_samples_takes_no_task()
+    {
+        var empty = new Dataset([], [], TinyData.Features, TinyData.Classes);
+
+        var verdict = new TaskValidator(empty).Check(SampleTasks.Fitting());
+
+        Assert.Equal(TaskRefusal.DataDoesNotFit, verdict.Refusal);
+        Assert.Equal("the local data has no samples", verdict.Reason);
+    }
+
+    [Fact]
+    public void No_task_at_all_is_refused()
+    {
+        Assert.Equal(TaskRefusal.MissingField, _validator.Check(null).Refusal);
+    }
+
+    private static DeviceTaskView TaskWith(string fault)
+    {
+        var task = SampleTasks.Fitting();
+        var model = task.Model;
+        return fault switch
+        {
+            "no task id" => task with { TaskId = null! },
+            "blank project id" => task with { ProjectId = "  " },
+            "overlong model hash" => task with { ModelHash = new string('h', 300) },
+            "no model" => task with { Model = null! },
+            "no kind" => task with { Model = model with { Kind = null! } },
+            "unknown kind" => task with { Model = model with { Kind = "cnn" } },
+            "no inputs" => task with { Model = model with { Inputs = null } },
+            "negative inputs" => task with { Model = model with { Inputs = -4 } },
+            "one class" => task with { Model = model with { Classes = 1 } },
+            "no hidden units" => task with { Model = model with { Kind = "mlp", HiddenUnits = 0 } },
+            "wrong parameter count" => task with { ParameterCount = 11 },
+            "model too large for int" => task with { Model = new TaskModelView("mlp", 1_000_000, 100_000, 100_000) },
+            "zero epochs" => task with { LocalEpochs = 0 },
+            "too many epochs" => task with { LocalEpochs = 1001 },
+            "negative batch size" => task with { BatchSize = -5 },
+            "huge batch size" => task with { BatchSize = int.MaxValue },
+            "NaN learning rate" => task with { LearningRate = double.NaN },
+            "zero learning rate" => task with { LearningRate = 0 },
+            "learning rate beyond float" => task with { LearningRate = 1e300 },
+            "negative proximal mu" => task with { ProximalMu = -1 },
+            "infinite proximal mu" => task with { ProximalMu = double.PositiveInfinity },
+            "a model for other data" => SampleTasks.ForMnist(),
+            _ => throw new ArgumentOutOfRangeException(nameof(fault), fault, "no such fault"),
+        };
+    }
+}
