@@ -4,9 +4,21 @@ using FLOps.System.Tests.Infrastructure;
 
 namespace FLOps.System.Tests;
 
-/// <summary><c>flops serve</c> as an operator starts it: who may read its metrics.</summary>
+/// <summary><c>flops serve</c> as an operator starts it: what it says at start-up, and who may read its metrics.</summary>
 public sealed class ServeProcessTests
 {
+    [Fact]
+    public async Task Serve_without_postgres_says_on_stdout_in_one_plain_line_that_its_state_is_lost_when_it_stops()
+    {
+        var url = $"http://127.0.0.1:{CommandProcess.FreePort()}";
+        await using var serve = await CommandProcess.StartAsync(
+            ["serve", "--urls", url], "flops serve: listening", environment: new Dictionary<string, string> { ["FLOPS_API_KEYS"] = "in-memory-test" });
+
+        var lines = serve.Stdout.Split('\n', StringSplitOptions.TrimEntries);
+
+        Assert.Contains("flops serve: state is in memory only and is lost when this process stops; use --postgres for durable state", lines);
+    }
+
     [Fact]
     public async Task Serve_gives_metrics_on_its_metrics_port_without_a_key_and_on_its_api_port_only_for_a_metrics_key()
     {

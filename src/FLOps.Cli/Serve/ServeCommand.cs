@@ -16,6 +16,9 @@ public static class ServeCommand
 {
     public const string DefaultUrls = "http://127.0.0.1:5080";
 
+    /// <summary>What <c>flops serve</c> without <c>--postgres</c> says at start-up, on stdout.</summary>
+    public const string InMemoryNotice = "flops serve: state is in memory only and is lost when this process stops; use --postgres for durable state";
+
     public static Command CreateServe()
     {
         var cluster = new ClusterOptions();
@@ -33,6 +36,7 @@ public static class ServeCommand
         {
             var telemetry = metrics.Telemetry(parse, "flops-serve");
             var builder = NewBuilder(parse.GetValue(urls)!, telemetry);
+            string? notice = null;
             if (parse.GetValue(cluster.Postgres) is { } connectionString)
             {
                 var options = cluster.SiloOptions(parse, connectionString, Or(parse.GetValue(siloPort), 11111), Or(parse.GetValue(gatewayPort), 30000));
@@ -42,9 +46,10 @@ public static class ServeCommand
             else
             {
                 builder.UseOrleans(silo => silo.UseFlopsEmbedded(Or(parse.GetValue(siloPort), EmbeddedSilo.FreeTcpPort()), Or(parse.GetValue(gatewayPort), EmbeddedSilo.FreeTcpPort())));
+                notice = InMemoryNotice;
             }
 
-            return await RunAsync(builder, "serve", parse.GetValue(urls)!, telemetry, cancellationToken);
+            return await RunAsync(builder, "serve", parse.GetValue(urls)!, telemetry, notice, cancellationToken);
         });
         return command;
     }
@@ -67,7 +72,7 @@ public static class ServeCommand
             var telemetry = metrics.Telemetry(parse, "flops-gateway");
             var builder = NewBuilder(parse.GetValue(urls)!, telemetry);
             builder.UseOrleansClient(client => client.UseFlopsPostgresClient(connectionString, parse.GetValue(cluster.ClusterId)!, parse.GetValue(cluster.ServiceId)!));
-            return await RunAsync(builder, "gateway", parse.GetValue(urls)!, telemetry, cancellationToken);
+            return await RunAsync(builder, "gateway", parse.GetValue(urls)!, telemetry, notice: null, cancellationToken);
         });
         return command;
     }
@@ -114,7 +119,8 @@ public static class ServeCommand
         }
     }
 
-    private static async Task<int> RunAsync(WebApplicationBuilder builder, string verb, string urls, FlopsTelemetryOptions telemetry, CancellationToken cancellationToken)
+    /// <param name="notice">A line printed before the "listening" line, such as <see cref="InMemoryNotice"/>.</param>
+    private static async Task<int> RunAsync(WebApplicationBuilder builder, string verb, string urls, FlopsTelemetryOptions telemetry, string? notice, CancellationToken cancellationToken)
     {
         ApiKeys keys;
         MetricsKeys metricsKeys;
@@ -133,6 +139,11 @@ public static class ServeCommand
         app.MapFlopsGateway();
         app.MapFlopsMetrics(metricsKeys, telemetry.MetricsPort);
         await app.StartAsync(cancellationToken);
+        if (notice is not null)
+        {
+            await Console.Out.WriteLineAsync(notice);
+        }
+
         await Console.Out.WriteLineAsync($"flops {verb}: listening on {urls}");
         if (keys.GeneratedKey is { } generated)
         {
