@@ -48,5 +48,5 @@ public sealed class ApiKeys
     /// <summary>The tenant of a presented key, compared by hash so that timing says nothing about the keys.</summary>
     public string? TenantOf(string presentedKey) => _tenantByKeyHash.GetValueOrDefault(Hash(presentedKey));
 
-    private static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    internal static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 }

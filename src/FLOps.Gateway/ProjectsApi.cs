@@ -109,9 +109,19 @@ public static class ProjectsApi
         }
 
         var scorer = await scorers.For(snapshot, project);
-        var prediction = scorer.Predict(request.Features);
-        return Results.Ok(new PredictResponse(prediction.Label, prediction.Scores));
+        return scorer.Score(request.Features) switch
+        {
+            Scoring.Scored scored => Results.Ok(new PredictResponse(scored.Prediction.Label, scored.Prediction.Scores)),
+            Scoring.FeatureNotFinite bad => Problems.Unprocessable(
+                $"features[{bad.Index}] is {Number(bad.Value)}: every feature must be a finite number (JSON numbers beyond ±3.4e38, such as 1e39, read as infinity)"),
+            Scoring.ScoresNotFinite overflow => Problems.Conflict(
+                $"the model's scores are not finite for this input (class {overflow.Class} scores {Number(overflow.Value)}): the model of project '{id}' overflows on it, "
+                + "from very large weights or features; send features on the scale of its training data"),
+            var other => throw new InvalidOperationException($"unknown scoring outcome {other}"),
+        };
     }
+
+    private static string Number(float value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Server-sent events: one <c>progress</c> event per change, until the project ends.</summary>
     private static async Task Events(string id, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)

@@ -106,12 +106,19 @@ public sealed class OnnxModelScorer : IDisposable
         }
     }
 
-    public Prediction Predict(ReadOnlySpan<float> features)
+    /// <summary>Scores one sample: a prediction with finite scores, or why there is none (see <see cref="Scoring"/>).</summary>
+    /// <exception cref="ArgumentException">The sample does not have the model's feature count.</exception>
+    public Scoring Score(ReadOnlySpan<float> features)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (features.Length != _featureCount)
         {
             throw new ArgumentException($"Expected {_featureCount} features but got {features.Length}.", nameof(features));
+        }
+
+        if (FirstNotFinite(features) is { } feature)
+        {
+            return new Scoring.FeatureNotFinite(feature, features[feature]);
         }
 
         ScorerOutput output;
@@ -120,7 +127,9 @@ public sealed class OnnxModelScorer : IDisposable
             output = _engine.Predict(new ScorerInput { Features = features.ToArray() });
         }
 
-        return new Prediction(checked((int)output.Label[0]), output.Probabilities);
+        return FirstNotFinite(output.Probabilities) is { } score
+            ? new Scoring.ScoresNotFinite(score, output.Probabilities[score])
+            : new Scoring.Scored(new Prediction(checked((int)output.Label[0]), output.Probabilities));
     }
 
     public IReadOnlyList<Prediction> PredictAll(Dataset data)
@@ -190,6 +199,19 @@ public sealed class OnnxModelScorer : IDisposable
         catch (UnauthorizedAccessException)
         {
         }
+    }
+
+    private static int? FirstNotFinite(ReadOnlySpan<float> values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                return i;
+            }
+        }
+
+        return null;
     }
 
     private IDataView ToDataView(IEnumerable<ScorerInput> rows) => _mlContext.Data.LoadFromEnumerable(rows, _inputSchema);

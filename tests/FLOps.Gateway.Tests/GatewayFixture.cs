@@ -4,6 +4,7 @@ using System.Text.Json;
 using FLOps.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -16,6 +17,10 @@ public sealed class GatewayFixture : IAsyncLifetime
 {
     public const string KeyA = "key-of-tenant-a";
     public const string KeyB = "key-of-tenant-b";
+    public const string MetricsKey = "key-of-the-operator-for-metrics";
+
+    /// <summary>The port of the operator's metrics listener, as <c>flops serve --metrics-port</c> passes it.</summary>
+    public const int MetricsPort = 9465;
 
     private WebApplication? _app;
 
@@ -24,6 +29,9 @@ public sealed class GatewayFixture : IAsyncLifetime
     public HttpClient TenantA { get; private set; } = null!;
 
     public HttpClient TenantB { get; private set; } = null!;
+
+    /// <summary>The operator, with a key of <c>FLOPS_METRICS_KEYS</c>, on the API's port.</summary>
+    public HttpClient Operator { get; private set; } = null!;
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -36,16 +44,27 @@ public sealed class GatewayFixture : IAsyncLifetime
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
         builder.UseOrleans(silo => silo.UseFlopsEmbedded(EmbeddedSilo.FreeTcpPort(), EmbeddedSilo.FreeTcpPort()));
-        builder.AddFlopsGateway(ApiKeys.Parse($"a:{KeyA},b:{KeyB}"));
+        var keys = ApiKeys.Parse($"a:{KeyA},b:{KeyB}");
+        builder.AddFlopsGateway(keys);
         builder.AddFlopsMetrics();
         _app = builder.Build();
         _app.MapFlopsGateway();
-        _app.MapFlopsMetrics();
+        _app.MapFlopsMetrics(MetricsKeys.Parse(MetricsKey, keys), MetricsPort);
         await _app.StartAsync();
         Anonymous = _app.GetTestClient();
         TenantA = Client(KeyA);
         TenantB = Client(KeyB);
+        Operator = Client(MetricsKey);
     }
+
+    /// <summary>A GET without a key over a connection to <see cref="MetricsPort"/>, the operator's metrics listener.</summary>
+    public Task<HttpContext> GetOnTheMetricsPort(string path) =>
+        _app!.GetTestServer().SendAsync(context =>
+        {
+            context.Request.Method = HttpMethods.Get;
+            context.Request.Path = path;
+            context.Connection.LocalPort = MetricsPort;
+        });
 
     public HttpClient Client(string key)
     {

@@ -160,6 +160,48 @@ public sealed class ProjectsApiTests(GatewayFixture gateway)
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("1e39")]
+    [InlineData("-1e39")]
+    public async Task Predict_refuses_a_feature_beyond_the_range_of_a_float_with_422_naming_its_index(string huge)
+    {
+        var id = await ACompletedProject();
+        var features = Enumerable.Repeat("0", 784).ToArray();
+        features[7] = huge;
+
+        var response = await gateway.TenantA.PostAsync($"/api/v1/projects/{id}/predict", RawJson($$"""{"features":[{{string.Join(',', features)}}]}"""));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("features[7]", (await GatewayFixture.Body(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Predict_answers_409_with_the_reason_when_the_models_scores_overflow_for_the_input()
+    {
+        var id = await ACompletedProject();
+        // Every pixel at float's largest magnitude, with the sign of class 0's weight on it: class 0's
+        // logit sums positive terms only, overflows to +infinity, and the softmax gives NaN.
+        var model = Onnx.ModelProto.Parser.ParseFrom(await gateway.TenantA.GetByteArrayAsync($"/api/v1/projects/{id}/model"));
+        var weightsOfClass0 = model.Graph.Initializer.Single(t => t.Name == "W").FloatData.Take(784).ToArray();
+        Assert.True(weightsOfClass0.Sum(Math.Abs) > 1, "the trained weights are too small to overflow");
+        var features = weightsOfClass0.Select(w => w >= 0 ? float.MaxValue : -float.MaxValue).ToArray();
+
+        var response = await gateway.TenantA.PostAsJsonAsync($"/api/v1/projects/{id}/predict", new { features });
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("the model's scores are not finite for this input", (await GatewayFixture.Body(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    private async Task<string> ACompletedProject()
+    {
+        var created = await gateway.TenantA.PostAsJsonAsync("/api/v1/projects", GatewayFixture.Spec(rounds: 1));
+        var id = (await GatewayFixture.Body(created)).GetProperty("id").GetString()!;
+        await gateway.WaitForState(gateway.TenantA, id, "Completed");
+        return id;
+    }
+
     [Fact]
     public async Task An_unknown_project_is_404()
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Http;
 
 namespace FLOps.Gateway.Tests;
 
@@ -41,6 +42,42 @@ public sealed class ServiceApiTests(GatewayFixture gateway)
 
         Assert.Contains("flops_rounds_completed", metrics, StringComparison.Ordinal);
         Assert.Contains($"project=\"{id}\"", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_on_the_api_port_are_401_problem_details_without_a_metrics_key_even_for_a_tenant()
+    {
+        var anonymous = await gateway.Anonymous.GetAsync("/metrics");
+        var tenant = await gateway.TenantA.GetAsync("/metrics");
+        var wrong = await gateway.Client("not-a-key").GetAsync("/metrics");
+
+        foreach (var response in new[] { anonymous, tenant, wrong })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+            Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+            var detail = (await GatewayFixture.Body(response)).GetProperty("detail").GetString();
+            Assert.Contains("FLOPS_METRICS_KEYS", detail, StringComparison.Ordinal);
+            Assert.Contains("--metrics-port", detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Metrics_on_the_api_port_answer_a_metrics_key_with_the_flops_series()
+    {
+        var response = await gateway.Operator.GetAsync("/metrics");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("flops_projects{", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_on_the_metrics_port_answer_without_a_key()
+    {
+        var context = await gateway.GetOnTheMetricsPort("/metrics");
+
+        Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
+        Assert.Contains("flops_projects{", await new StreamReader(context.Response.Body).ReadToEndAsync(), StringComparison.Ordinal);
     }
 
     /// <summary>The names and labels dashboards and alert rules rely on, as the exporter writes them.</summary>
@@ -151,11 +188,11 @@ public sealed class ServiceApiTests(GatewayFixture gateway)
     /// </summary>
     private async Task<string> ScrapeUntil(Func<string, bool> shows)
     {
-        var metrics = await gateway.Anonymous.GetStringAsync("/metrics");
+        var metrics = await gateway.Operator.GetStringAsync("/metrics");
         for (var i = 0; i < 20 && !shows(metrics); i++)
         {
             await Task.Delay(100);
-            metrics = await gateway.Anonymous.GetStringAsync("/metrics");
+            metrics = await gateway.Operator.GetStringAsync("/metrics");
         }
 
         return metrics;

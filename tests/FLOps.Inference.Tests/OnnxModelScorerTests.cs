@@ -94,7 +94,7 @@ public sealed class OnnxModelScorerTests
 
     [Theory]
     [MemberData(nameof(Architectures))]
-    public void Predict_on_one_sample_equals_the_batch_row(string name)
+    public void Score_of_one_sample_equals_the_batch_row(string name)
     {
         var (_, _, scorer) = Create(name);
         using var _ = scorer;
@@ -103,7 +103,7 @@ public sealed class OnnxModelScorerTests
 
         foreach (var index in new[] { 0, 1, 777, test.Count - 1 })
         {
-            var single = scorer.Predict(test.Row(index));
+            var single = Assert.IsType<Scoring.Scored>(scorer.Score(test.Row(index))).Prediction;
             Assert.Equal(batch[index].Label, single.Label);
             Assert.Equal(batch[index].Scores, single.Scores);
         }
@@ -127,16 +127,71 @@ public sealed class OnnxModelScorerTests
         Assert.Equal(4, evaluation.Count);
     }
 
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NegativeInfinity)]
+    public void A_feature_that_is_not_finite_is_refused_with_its_index_and_the_model_is_not_run(float value)
+    {
+        var (_, _, scorer) = Create("softmax");
+        using var _ = scorer;
+        var features = Mnist.Load().Test.Row(0).ToArray();
+        features[300] = value;
+        features[500] = float.NaN;
+
+        var scoring = scorer.Score(features);
+
+        var refused = Assert.IsType<Scoring.FeatureNotFinite>(scoring);
+        Assert.Equal(300, refused.Index);
+        Assert.Equal(value, refused.Value);
+    }
+
+    [Fact]
+    public void Scores_that_overflow_in_a_model_with_huge_weights_are_reported_as_not_finite_not_returned()
+    {
+        // 2 inputs, 2 classes; class 0's logit is 3e38·1 + 3e38·1, beyond float's range: +infinity, and
+        // the softmax of [+infinity, 0] is NaN.
+        var architecture = ModelArchitecture.Softmax(2, 2);
+        float[] parameters = [3e38f, 3e38f, 0, 0, 0, 0];
+        using var scorer = new OnnxModelScorer(OnnxModelExporter.Export(architecture, parameters), 2, 2);
+
+        var overflowing = scorer.Score([1, 1]);
+        var fine = scorer.Score([1e-38f, 0]);
+
+        var notFinite = Assert.IsType<Scoring.ScoresNotFinite>(overflowing);
+        Assert.Equal(0, notFinite.Class);
+        Assert.False(float.IsFinite(notFinite.Value));
+        Assert.All(Assert.IsType<Scoring.Scored>(fine).Prediction.Scores, score => Assert.True(float.IsFinite(score)));
+    }
+
+    [Fact]
+    public void Huge_but_finite_features_that_overflow_an_ordinary_model_are_reported_as_not_finite()
+    {
+        var (_, parameters, scorer) = Create("softmax");
+        using var _ = scorer;
+        // Each feature at float's largest magnitude, with the sign of class 0's weight on it: class
+        // 0's logit sums 784 positive terms of about 0.05·3.4e38 and overflows to +infinity.
+        var features = new float[Mnist.FeatureCount];
+        for (var i = 0; i < features.Length; i++)
+        {
+            features[i] = parameters[i] >= 0 ? float.MaxValue : -float.MaxValue;
+        }
+
+        var scoring = scorer.Score(features);
+
+        Assert.IsType<Scoring.ScoresNotFinite>(scoring);
+    }
+
     [Fact]
     public void Rejects_data_of_the_wrong_shape_and_use_after_dispose()
     {
         var (_, _, scorer) = Create("softmax");
-        Assert.Throws<ArgumentException>(() => scorer.Predict(new float[10]));
+        Assert.Throws<ArgumentException>(() => scorer.Score(new float[10]));
         Assert.Throws<ArgumentException>(() => scorer.PredictAll(new Dataset(new float[4], [0, 1], 2, 2)));
 
         scorer.Dispose();
         scorer.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => scorer.Predict(new float[Mnist.FeatureCount]));
+        Assert.Throws<ObjectDisposedException>(() => scorer.Score(new float[Mnist.FeatureCount]));
     }
 
     [Fact]
@@ -147,11 +202,11 @@ public sealed class OnnxModelScorerTests
 
         var (_, _, scorer) = Create("softmax");
         var duringUse = ModelFiles().Except(before).ToArray();
-        var prediction = scorer.Predict(Mnist.Load().Test.Row(0));
+        var scoring = scorer.Score(Mnist.Load().Test.Row(0));
         scorer.Dispose();
 
         Assert.Empty(duringUse);
-        Assert.Equal(Mnist.ClassCount, prediction.Scores.Length);
+        Assert.Equal(Mnist.ClassCount, Assert.IsType<Scoring.Scored>(scoring).Prediction.Scores.Length);
         Assert.Empty(ModelFiles().Except(before));
     }
 

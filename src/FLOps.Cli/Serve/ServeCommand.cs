@@ -5,6 +5,7 @@ using FLOps.Hosting;
 using FLOps.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -14,6 +15,9 @@ namespace FLOps.Cli.Serve;
 public static class ServeCommand
 {
     public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    /// <summary>What <c>flops serve</c> without <c>--postgres</c> says at start-up, on stdout.</summary>
+    public const string InMemoryNotice = "flops serve: state is in memory only and is lost when this process stops; use --postgres for durable state";
 
     public static Command CreateServe()
     {
@@ -30,7 +34,9 @@ public static class ServeCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var builder = NewBuilder(parse.GetValue(urls)!, metrics.Telemetry(parse, "flops-serve"));
+            var telemetry = metrics.Telemetry(parse, "flops-serve");
+            var builder = NewBuilder(parse.GetValue(urls)!, telemetry);
+            string? notice = null;
             if (parse.GetValue(cluster.Postgres) is { } connectionString)
             {
                 var options = cluster.SiloOptions(parse, connectionString, Or(parse.GetValue(siloPort), 11111), Or(parse.GetValue(gatewayPort), 30000));
@@ -40,9 +46,10 @@ public static class ServeCommand
             else
             {
                 builder.UseOrleans(silo => silo.UseFlopsEmbedded(Or(parse.GetValue(siloPort), EmbeddedSilo.FreeTcpPort()), Or(parse.GetValue(gatewayPort), EmbeddedSilo.FreeTcpPort())));
+                notice = InMemoryNotice;
             }
 
-            return await RunAsync(builder, "serve", parse.GetValue(urls)!, cancellationToken);
+            return await RunAsync(builder, "serve", parse.GetValue(urls)!, telemetry, notice, cancellationToken);
         });
         return command;
     }
@@ -62,9 +69,10 @@ public static class ServeCommand
         {
             var connectionString = parse.GetValue(cluster.Postgres) ?? throw new UsageException("--postgres is required: the gateway finds the cluster's silos in its database");
             await PostgresDatabase.EnsureReadyAsync(connectionString, cancellationToken);
-            var builder = NewBuilder(parse.GetValue(urls)!, metrics.Telemetry(parse, "flops-gateway"));
+            var telemetry = metrics.Telemetry(parse, "flops-gateway");
+            var builder = NewBuilder(parse.GetValue(urls)!, telemetry);
             builder.UseOrleansClient(client => client.UseFlopsPostgresClient(connectionString, parse.GetValue(cluster.ClusterId)!, parse.GetValue(cluster.ServiceId)!));
-            return await RunAsync(builder, "gateway", parse.GetValue(urls)!, cancellationToken);
+            return await RunAsync(builder, "gateway", parse.GetValue(urls)!, telemetry, notice: null, cancellationToken);
         });
         return command;
     }
@@ -73,9 +81,17 @@ public static class ServeCommand
 
     private static int Or(int value, int fallback) => value == 0 ? fallback : value;
 
-    /// <summary>The API's URLs, plus the metrics port when one is given (<c>/metrics</c> answers on both).</summary>
+    /// <summary>
+    /// The API's URLs, plus the metrics port when one is given. <c>/metrics</c> answers on both: on
+    /// the metrics port to anyone who reaches it, on the API's port only to a metrics key.
+    /// </summary>
     private static WebApplicationBuilder NewBuilder(string urls, FlopsTelemetryOptions telemetry)
     {
+        if (telemetry.MetricsPort is { } metricsPort && ApiPorts(urls).Contains(metricsPort))
+        {
+            throw new UsageException($"--metrics-port: {metricsPort} is also a port of --urls; the metrics listener needs a port of its own (/metrics on the API's port needs a metrics key)");
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(telemetry.MetricsPort is { } port ? $"{urls};http://{telemetry.MetricsHost}:{port}" : urls);
         builder.AddFlopsMetrics(telemetry.ServiceName);
@@ -85,12 +101,33 @@ public static class ServeCommand
         return builder;
     }
 
-    private static async Task<int> RunAsync(WebApplicationBuilder builder, string verb, string urls, CancellationToken cancellationToken)
+    private static IEnumerable<int> ApiPorts(string urls)
+    {
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            BindingAddress address;
+            try
+            {
+                address = BindingAddress.Parse(url);
+            }
+            catch (FormatException)
+            {
+                continue;   // Kestrel reports a malformed URL itself.
+            }
+
+            yield return address.Port;
+        }
+    }
+
+    /// <param name="notice">A line printed before the "listening" line, such as <see cref="InMemoryNotice"/>.</param>
+    private static async Task<int> RunAsync(WebApplicationBuilder builder, string verb, string urls, FlopsTelemetryOptions telemetry, string? notice, CancellationToken cancellationToken)
     {
         ApiKeys keys;
+        MetricsKeys metricsKeys;
         try
         {
             keys = ApiKeys.Parse(Environment.GetEnvironmentVariable("FLOPS_API_KEYS"));
+            metricsKeys = MetricsKeys.Parse(Environment.GetEnvironmentVariable(MetricsKeys.Variable), keys);
         }
         catch (FormatException e)
         {
@@ -100,8 +137,13 @@ public static class ServeCommand
         builder.AddFlopsGateway(keys);
         await using var app = builder.Build();
         app.MapFlopsGateway();
-        app.MapFlopsMetrics();
+        app.MapFlopsMetrics(metricsKeys, telemetry.MetricsPort);
         await app.StartAsync(cancellationToken);
+        if (notice is not null)
+        {
+            await Console.Out.WriteLineAsync(notice);
+        }
+
         await Console.Out.WriteLineAsync($"flops {verb}: listening on {urls}");
         if (keys.GeneratedKey is { } generated)
         {

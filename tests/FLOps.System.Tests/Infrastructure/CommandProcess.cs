@@ -10,6 +10,7 @@ public sealed class CommandProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _log = new();
+    private readonly StringBuilder _stdout = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _readyPrefix;
 
@@ -27,6 +28,7 @@ public sealed class CommandProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>What the process printed so far, stdout and stderr interleaved.</summary>
     public string Log
     {
         get
@@ -34,6 +36,18 @@ public sealed class CommandProcess : IAsyncDisposable
             lock (_log)
             {
                 return _log.ToString();
+            }
+        }
+    }
+
+    /// <summary>What the process printed so far on stdout alone.</summary>
+    public string Stdout
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _stdout.ToString();
             }
         }
     }
@@ -72,8 +86,8 @@ public sealed class CommandProcess : IAsyncDisposable
         }
 
         var silo = new CommandProcess(new Process { StartInfo = start, EnableRaisingEvents = true }, siloPort, gatewayPort, readyPrefix);
-        silo._process.OutputDataReceived += (_, e) => silo.Record(e.Data);
-        silo._process.ErrorDataReceived += (_, e) => silo.Record(e.Data);
+        silo._process.OutputDataReceived += (_, e) => silo.Record(e.Data, stdout: true);
+        silo._process.ErrorDataReceived += (_, e) => silo.Record(e.Data, stdout: false);
         silo._process.Exited += (_, _) => silo._ready.TrySetException(new InvalidOperationException("the silo exited before it was ready:\n" + silo.Log));
         silo._process.Start();
         silo._process.BeginOutputReadLine();
@@ -112,7 +126,7 @@ public sealed class CommandProcess : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private void Record(string? line)
+    private void Record(string? line, bool stdout)
     {
         if (line is null)
         {
@@ -122,6 +136,10 @@ public sealed class CommandProcess : IAsyncDisposable
         lock (_log)
         {
             _log.AppendLine(line);
+            if (stdout)
+            {
+                _stdout.AppendLine(line);
+            }
         }
 
         if (line.StartsWith(_readyPrefix, StringComparison.Ordinal))

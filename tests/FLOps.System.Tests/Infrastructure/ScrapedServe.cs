@@ -10,7 +10,9 @@ namespace FLOps.System.Tests.Infrastructure;
 /// one of which sends noise that <c>validation.maxUpdateNorm</c> rejects, and a hierarchical one
 /// over two edge clusters (logical on serve's one embedded silo: their grains run on it), plus
 /// one request refused for want of an API key. So every kind of series the dashboards show has
-/// samples. A second job names a silo target where nothing listens: a silo that is down.
+/// samples. Prometheus scrapes serve's <c>--metrics-port</c> listener, as
+/// <c>infra/prometheus/prometheus.yml</c> does (<c>/metrics</c> on the API's port needs a metrics
+/// key). A second job names a silo target where nothing listens: a silo that is down.
 /// </summary>
 public sealed class ScrapedServe : IAsyncLifetime
 {
@@ -20,8 +22,11 @@ public sealed class ScrapedServe : IAsyncLifetime
 
     public PrometheusServer Prometheus { get; private set; } = null!;
 
-    /// <summary>The scrape target of <c>flops serve</c> (its Prometheus <c>instance</c> label).</summary>
+    /// <summary>The scrape target of <c>flops serve</c>, its <c>--metrics-port</c> listener (its Prometheus <c>instance</c> label).</summary>
     public string Instance { get; private set; } = "";
+
+    /// <summary>The address of serve's HTTP API.</summary>
+    public string Api { get; private set; } = "";
 
     /// <summary>The classic project.</summary>
     public string ProjectId { get; private set; } = "";
@@ -36,10 +41,13 @@ public sealed class ScrapedServe : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var port = CommandProcess.FreePort();
-        Instance = $"127.0.0.1:{port}";
+        var metricsPort = CommandProcess.FreePort();
+        Instance = $"127.0.0.1:{metricsPort}";
+        Api = $"http://127.0.0.1:{CommandProcess.FreePort()}";
         _serve = await CommandProcess.StartAsync(
-            ["serve", "--urls", $"http://{Instance}"], "flops serve: listening", environment: new Dictionary<string, string> { ["FLOPS_API_KEYS"] = Key });
+            ["serve", "--urls", Api, "--metrics-port", metricsPort.ToString(global::System.Globalization.CultureInfo.InvariantCulture)],
+            "flops serve: listening",
+            environment: new Dictionary<string, string> { ["FLOPS_API_KEYS"] = Key });
         Prometheus = await PrometheusServer.StartAsync($"""
             global:
               scrape_interval: {ScrapeInterval}
@@ -59,7 +67,7 @@ public sealed class ScrapedServe : IAsyncLifetime
         // project starts, so the project's counters are seen growing.
         await Prometheus.WaitUntilAsync($"count_over_time(up{{instance=\"{Instance}\"}}[1m])", v => v >= 2, TimeSpan.FromSeconds(60));
 
-        using var http = new HttpClient { BaseAddress = new Uri($"http://{Instance}") };
+        using var http = new HttpClient { BaseAddress = new Uri(Api) };
         (await http.GetAsync(new Uri("/api/v1/projects", UriKind.Relative))).Dispose();   // 401: no key
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
         using var created = await http.PostAsJsonAsync("/api/v1/projects", new
