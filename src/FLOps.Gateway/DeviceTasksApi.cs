@@ -2,8 +2,6 @@ using System.Runtime.InteropServices;
 using FLOps.Abstractions.Devices;
 using FLOps.Abstractions.Limits;
 using FLOps.Abstractions.Rounds;
-using FLOps.Grains.Projects;
-using FLOps.Learning.Validation;
 using FLOps.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -16,7 +14,8 @@ namespace FLOps.Gateway;
 /// <summary>
 /// What a learner agent calls (see <see cref="LearnerRoutes"/>), authenticated by its device token:
 /// fetch a pending task, download its global model, upload the trained parameters for that task,
-/// or decline it. The token is checked before any grain is called.
+/// or decline it. The token is checked before any grain is called; the update's content is checked
+/// by the device grain, which knows the task's bounds and counts what it refuses.
 /// </summary>
 public static class DeviceTasksApi
 {
@@ -103,12 +102,6 @@ public static class DeviceTasksApi
         if (string.IsNullOrEmpty(task) || string.IsNullOrEmpty(model) || samples is null)
         {
             return Problems.BadRequest("task, model and samples are required: the update names the task it answers and the model it was trained from");
-        }
-
-        // The sample count's bound per project is checked by the device and the round; this is the service's outer bound.
-        if (UpdateValidator.CheckSampleCount(samples.Value, ProjectSpecValidator.MaxSampleCountLimit) is { IsValid: false } badSamples)
-        {
-            return Problems.RefusedUpdate(UpdateRefusal.Malformed, badSamples.Reason!);
         }
 
         if (loss is { } l && !double.IsFinite(l))

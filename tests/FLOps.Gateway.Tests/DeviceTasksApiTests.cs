@@ -60,7 +60,7 @@ public sealed class DeviceTasksApiTests(GatewayFixture gateway)
     {
         var tag = NewTag();
         var device = await LearnerDevice.Register(gateway, gateway.TenantA, tag);
-        await Submit(gateway.TenantA, RealDeviceSpec(tag));
+        var projectId = await Submit(gateway.TenantA, RealDeviceSpec(tag));
         var task = (await device.NextTask())!;
 
         var unnamed = await device.Upload("", task.ModelHash, new float[SoftmaxFourByTwo]);
@@ -75,6 +75,9 @@ public sealed class DeviceTasksApiTests(GatewayFixture gateway)
 
         // None of them used up the task: the right update still counts.
         Assert.Equal(HttpStatusCode.OK, (await device.Upload(task)).StatusCode);
+        var metrics = await gateway.ScrapeMetricsUntil(m => CountsRefusal(m, projectId, "refused", "stale"));
+        Assert.True(CountsRefusal(metrics, projectId, "refused", "stale"));
+        Assert.True(CountsRefusal(metrics, projectId, "rejected", "sample_count"));
     }
 
     [Fact]
@@ -152,6 +155,12 @@ public sealed class DeviceTasksApiTests(GatewayFixture gateway)
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.Unauthorized, a.StatusCode));
         Assert.Equal(before, await DeviceActivations(management));
     }
+
+    private static bool CountsRefusal(string metrics, string projectId, string outcome, string reason) =>
+        metrics.Split('\n').Any(line => line.StartsWith("flops_updates_received_total{", StringComparison.Ordinal)
+            && line.Contains($"project=\"{projectId}\"", StringComparison.Ordinal)
+            && line.Contains($"outcome=\"{outcome}\"", StringComparison.Ordinal)
+            && line.Contains($"reason=\"{reason}\"", StringComparison.Ordinal));
 
     private static async Task<int> DeviceActivations(IManagementGrain management) =>
         (await management.GetSimpleGrainStatistics()).Where(s => s.GrainType.Contains("DeviceGrain", StringComparison.Ordinal)).Sum(s => s.ActivationCount);

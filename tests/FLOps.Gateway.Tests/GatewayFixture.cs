@@ -73,6 +73,22 @@ public sealed class GatewayFixture : IAsyncLifetime
         return client;
     }
 
+    /// <summary>
+    /// /metrics once it shows what the test waits for, or after 2 s: the exporter answers from a
+    /// cache for 300 ms, so a scrape just after an earlier test's may show the state before.
+    /// </summary>
+    public async Task<string> ScrapeMetricsUntil(Func<string, bool> shows)
+    {
+        var metrics = await Operator.GetStringAsync("/metrics");
+        for (var i = 0; i < 20 && !shows(metrics); i++)
+        {
+            await Task.Delay(100);
+            metrics = await Operator.GetStringAsync("/metrics");
+        }
+
+        return metrics;
+    }
+
     public async Task DisposeAsync()
     {
         if (_app is not null)

@@ -38,7 +38,7 @@ public sealed class ServiceApiTests(GatewayFixture gateway)
         var id = (await GatewayFixture.Body(created)).GetProperty("id").GetString()!;
         await gateway.WaitForState(gateway.TenantA, id, "Completed");
 
-        var metrics = await ScrapeUntil(m => m.Contains($"project=\"{id}\"", StringComparison.Ordinal));
+        var metrics = await gateway.ScrapeMetricsUntil(m => m.Contains($"project=\"{id}\"", StringComparison.Ordinal));
 
         Assert.Contains("flops_rounds_completed", metrics, StringComparison.Ordinal);
         Assert.Contains($"project=\"{id}\"", metrics, StringComparison.Ordinal);
@@ -144,7 +144,7 @@ public sealed class ServiceApiTests(GatewayFixture gateway)
         var id = (await GatewayFixture.Body(created)).GetProperty("id").GetString()!;
 
         bool HasDeadline(string line) => line.StartsWith("flops_round_deadline_seconds{", StringComparison.Ordinal) && line.Contains($"project=\"{id}\"", StringComparison.Ordinal);
-        var open = await ScrapeUntil(m => m.Split('\n').Any(HasDeadline));
+        var open = await gateway.ScrapeMetricsUntil(m => m.Split('\n').Any(HasDeadline));
 
         Assert.Contains("# TYPE flops_round_deadline_seconds gauge", open, StringComparison.Ordinal);
         var line = Assert.Single(open.Split('\n'), HasDeadline);
@@ -152,7 +152,7 @@ public sealed class ServiceApiTests(GatewayFixture gateway)
         Assert.InRange(deadline, before + 60, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 61);
 
         await gateway.WaitForState(gateway.TenantA, id, "Completed");
-        var closed = await ScrapeUntil(m => !m.Split('\n').Any(HasDeadline));
+        var closed = await gateway.ScrapeMetricsUntil(m => !m.Split('\n').Any(HasDeadline));
         Assert.DoesNotContain(closed.Split('\n'), HasDeadline);
     }
 
@@ -179,23 +179,7 @@ public sealed class ServiceApiTests(GatewayFixture gateway)
         var hierarchicalId = (await GatewayFixture.Body(hierarchical)).GetProperty("id").GetString()!;
         await gateway.WaitForState(gateway.TenantA, id, "Completed");
         await gateway.WaitForState(gateway.TenantA, hierarchicalId, "Completed");
-        return await ScrapeUntil(m => m.Contains($"project=\"{id}\"", StringComparison.Ordinal) && m.Contains($"project=\"{hierarchicalId}\"", StringComparison.Ordinal));
-    }
-
-    /// <summary>
-    /// /metrics once it shows what the test waits for, or after 2 s: the exporter answers from a
-    /// cache for 300 ms, so a scrape just after an earlier test's may show the state before.
-    /// </summary>
-    private async Task<string> ScrapeUntil(Func<string, bool> shows)
-    {
-        var metrics = await gateway.Operator.GetStringAsync("/metrics");
-        for (var i = 0; i < 20 && !shows(metrics); i++)
-        {
-            await Task.Delay(100);
-            metrics = await gateway.Operator.GetStringAsync("/metrics");
-        }
-
-        return metrics;
+        return await gateway.ScrapeMetricsUntil(m => m.Contains($"project=\"{id}\"", StringComparison.Ordinal) && m.Contains($"project=\"{hierarchicalId}\"", StringComparison.Ordinal));
     }
 
     [Fact]

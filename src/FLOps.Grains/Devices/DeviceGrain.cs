@@ -186,19 +186,20 @@ public sealed class DeviceGrain(
         ArgumentNullException.ThrowIfNull(update);
         if (Pending.Find(t => t.TaskId == update.TaskId) is not { } task)
         {
-            return UpdateReceipt.Refuse(UpdateRefusal.WrongTask, $"device '{Id}' holds no task '{update.TaskId}'");
+            // No project to name: the task is none of this device's.
+            return Refused("", UpdateRefusal.WrongTask, FlopsMetrics.ReasonOf(UpdateRefusal.WrongTask), $"device '{Id}' holds no task '{update.TaskId}'");
         }
 
         // A stale or malformed upload does not use up the task: the agent may send a correct one.
         if (update.BaseModelHash != task.GlobalModel.Hash)
         {
-            return UpdateReceipt.Refuse(UpdateRefusal.Stale, $"task '{task.TaskId}' trains model {task.GlobalModel.Hash}, not '{update.BaseModelHash}'");
+            return Refused(task.ProjectId, UpdateRefusal.Stale, FlopsMetrics.ReasonOf(UpdateRefusal.Stale), $"task '{task.TaskId}' trains model {task.GlobalModel.Hash}, not '{update.BaseModelHash}'");
         }
 
         var check = UpdateValidator.Check(update.Parameters.Value, task.GlobalModel.ParameterCount, update.SampleCount, task.MaxSampleCount);
         if (!check.IsValid)
         {
-            return UpdateReceipt.Refuse(UpdateRefusal.Malformed, check.Reason!);
+            return Refused(task.ProjectId, UpdateRefusal.Malformed, FlopsMetrics.ReasonOf(check.Problem), check.Reason!);
         }
 
         FlopsMetrics.DeviceWorked(Id);
@@ -223,6 +224,14 @@ public sealed class DeviceGrain(
         logger.LogInformation("Device {DeviceId} declined task {TaskId}: {Reason}", Id, task.TaskId, reason);
         await GrainFactory.GetGrain<IRoundGrain>(task.RoundKey).ReportFailure(Id, $"the device declined the task: {reason}");
         return true;
+    }
+
+    /// <summary>An upload refused here, before any round saw it, is counted as the round counts its own refusals.</summary>
+    private UpdateReceipt Refused(string projectId, UpdateRefusal refusal, string reasonLabel, string reason)
+    {
+        FlopsMetrics.UpdateNotCounted(projectId, refusal == UpdateRefusal.Malformed ? FlopsMetrics.RejectedOutcome : FlopsMetrics.RefusedOutcome, reasonLabel);
+        logger.LogInformation("Device {DeviceId} refused an upload: {Reason}", Id, reason);
+        return UpdateReceipt.Refuse(refusal, reason);
     }
 
     private void EndLearnerSpan(string taskId, string outcome, string? reason)
