@@ -7,12 +7,19 @@ namespace FLOps.Storage;
 /// <summary>
 /// The update journal in <c>flops_update_journal</c>: the update's parameters go to
 /// <c>flops_blobs</c> and the journal row to its table in one transaction, before the round
-/// acknowledges the update. The primary key (project, round, device) makes a second upload a no-op.
+/// acknowledges the update. The primary key (project, round, device) makes a second upload a no-op,
+/// unless the round replaces a row it found invalid when it read the journal back.
 /// Rows are kept after the round closed: they are the audit of which updates made each round.
 /// </summary>
 public sealed class PostgresUpdateJournal(NpgsqlDataSource database) : IUpdateJournal
 {
-    public async Task<bool> TryRecordAsync(string projectId, int round, JournaledUpdate update, CancellationToken cancellationToken = default)
+    public Task<bool> TryRecordAsync(string projectId, int round, JournaledUpdate update, CancellationToken cancellationToken = default) =>
+        RecordAsync(projectId, round, update, "DO NOTHING", cancellationToken);
+
+    public Task ReplaceAsync(string projectId, int round, JournaledUpdate update, CancellationToken cancellationToken = default) =>
+        RecordAsync(projectId, round, update, "DO UPDATE SET update_hash = EXCLUDED.update_hash, sample_count = EXCLUDED.sample_count, training_loss = EXCLUDED.training_loss", cancellationToken);
+
+    private async Task<bool> RecordAsync(string projectId, int round, JournaledUpdate update, string onConflict, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(update);
         var hash = ModelHash.Of(update.Parameters);
@@ -27,10 +34,10 @@ public sealed class PostgresUpdateJournal(NpgsqlDataSource database) : IUpdateJo
 
         int inserted;
         await using (var entry = new NpgsqlCommand(
-            """
+            $"""
             INSERT INTO flops_update_journal (project_id, round, device_id, update_hash, sample_count, training_loss)
             VALUES ($1, $2, $3, $4, $5, $6)
-            ON CONFLICT (project_id, round, device_id) DO NOTHING
+            ON CONFLICT (project_id, round, device_id) {onConflict}
             """,
             connection,
             transaction))

@@ -38,6 +38,9 @@ public sealed class RoundGrain(
     public const int MaxRecordedRefusals = 20;
 
     private readonly Dictionary<string, JournaledUpdate> _accepted = new(StringComparer.Ordinal);
+
+    /// <summary>Devices whose journaled update this activation skipped: their next valid update takes its place.</summary>
+    private readonly HashSet<string> _skipped = new(StringComparer.Ordinal);
     private IAggregationStrategy? _strategy;
     private IAggregationRound? _aggregation;
     private float[] _global = [];
@@ -70,6 +73,7 @@ public sealed class RoundGrain(
             }
             else
             {
+                _skipped.Add(update.DeviceId);
                 logger.LogWarning("Round {RoundKey} skips the journaled update of {DeviceId}: {Reason}", Key, update.DeviceId, check.Reason);
             }
         }
@@ -149,15 +153,15 @@ public sealed class RoundGrain(
         if (refusal == UpdateRefusal.None)
         {
             var entry = new JournaledUpdate(update.DeviceId, update.Parameters.Value, update.SampleCount, update.TrainingLoss);
-            if (await journal.TryRecordAsync(JournalKey(S.Plan!), S.Plan!.Round, entry))
+            if (await Record(entry))
             {
                 Accept(entry);
-                FlopsMetrics.UpdateAccepted(S.Plan.ProjectId, (long)entry.Parameters.Length * sizeof(float));
+                FlopsMetrics.UpdateAccepted(S.Plan!.ProjectId, (long)entry.Parameters.Length * sizeof(float));
                 CloseIfEveryoneReported();
                 return UpdateReceipt.Accept;
             }
 
-            (refusal, reason) = (UpdateRefusal.Duplicate, $"device '{update.DeviceId}' already sent its update for round {S.Plan.Round}");
+            (refusal, reason) = (UpdateRefusal.Duplicate, $"device '{update.DeviceId}' already sent its update for round {S.Plan!.Round}");
         }
 
         S.Refused++;
@@ -257,6 +261,23 @@ public sealed class RoundGrain(
         }
 
         return new StrategyStateRef { Vectors = vectors, Scalars = new Dictionary<string, double>(exported.Scalars, StringComparer.Ordinal) };
+    }
+
+    /// <summary>
+    /// Journals the update; <c>false</c> if the device's row is already there. A row this
+    /// activation skipped never counted, so the device's valid update replaces it: the round
+    /// handed the device its task again and must not refuse the answer as a duplicate.
+    /// </summary>
+    private async Task<bool> Record(JournaledUpdate entry)
+    {
+        if (!_skipped.Contains(entry.DeviceId))
+        {
+            return await journal.TryRecordAsync(JournalKey(S.Plan!), S.Plan!.Round, entry);
+        }
+
+        await journal.ReplaceAsync(JournalKey(S.Plan!), S.Plan!.Round, entry);
+        _skipped.Remove(entry.DeviceId);
+        return true;
     }
 
     /// <summary>Under differential privacy the update is clipped here, so that a resumed round clips its journaled updates the same way.</summary>

@@ -15,6 +15,12 @@ public interface IUpdateJournal
     /// <summary>Records the update; <c>false</c> if this device already has one for the round (nothing changes).</summary>
     Task<bool> TryRecordAsync(string projectId, int round, JournaledUpdate update, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Records the update in place of the device's row for the round, which the round found
+    /// invalid when it read the journal back (and so never counted).
+    /// </summary>
+    Task ReplaceAsync(string projectId, int round, JournaledUpdate update, CancellationToken cancellationToken = default);
+
     /// <summary>The round's updates in ordinal device order.</summary>
     Task<IReadOnlyList<JournaledUpdate>> ReadAsync(string projectId, int round, CancellationToken cancellationToken = default);
 
@@ -35,6 +41,13 @@ public sealed class InMemoryUpdateJournal : IUpdateJournal
         ArgumentNullException.ThrowIfNull(update);
         var entries = _rounds.GetOrAdd((projectId, round), _ => new(StringComparer.Ordinal));
         return Task.FromResult(entries.TryAdd(update.DeviceId, update));
+    }
+
+    public Task ReplaceAsync(string projectId, int round, JournaledUpdate update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        _rounds.GetOrAdd((projectId, round), _ => new(StringComparer.Ordinal))[update.DeviceId] = update;
+        return Task.CompletedTask;
     }
 
     public Task<IReadOnlyList<JournaledUpdate>> ReadAsync(string projectId, int round, CancellationToken cancellationToken = default) =>

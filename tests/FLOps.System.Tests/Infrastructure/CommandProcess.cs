@@ -28,6 +28,9 @@ public sealed class CommandProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The operating system's id of the process, for <c>/proc/&lt;id&gt;/status</c>.</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>What the process printed so far, stdout and stderr interleaved.</summary>
     public string Log
     {
@@ -94,6 +97,23 @@ public sealed class CommandProcess : IAsyncDisposable
         silo._process.BeginErrorReadLine();
         await silo._ready.Task.WaitAsync(TimeSpan.FromMinutes(2));
         return silo;
+    }
+
+    /// <summary>Whether the process printed <paramref name="text"/> within <paramref name="limit"/> (output arrives asynchronously).</summary>
+    public async Task<bool> PrintsWithin(string text, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (!Log.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return true;
     }
 
     /// <summary>Ends the process at once, as a crash or <c>kill -9</c> would.</summary>
