@@ -3,9 +3,12 @@
 # Runs as root on Debian 12 without systemd. Idempotent: a second run only checks and re-applies
 # the (idempotent) schema. The LAST line on stdout is the Npgsql connection string; everything
 # else goes to stderr.
+# FLOPS_PG_CLUSTER=NAME asks for a cluster of one's own: <version>/NAME on $PGPORT, created if
+# missing and started; no other cluster is touched (a port held by another cluster is an error).
 set -euo pipefail
 
 PGPORT="${PGPORT:-5432}"
+FLOPS_PG_CLUSTER="${FLOPS_PG_CLUSTER:-}"
 FLOPS_DB="${FLOPS_DB:-flops}"
 FLOPS_USER=flops
 FLOPS_PASSWORD=flops
@@ -19,6 +22,7 @@ die() { log "ERROR: $*"; exit 1; }
 [[ $EUID -eq 0 ]] || die "must run as root"
 [[ $PGPORT =~ ^[0-9]+$ ]] || die "PGPORT must be a number, got '$PGPORT'"
 [[ $FLOPS_DB =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "FLOPS_DB must be a plain identifier, got '$FLOPS_DB'"
+[[ -z $FLOPS_PG_CLUSTER || $FLOPS_PG_CLUSTER =~ ^[A-Za-z0-9_][A-Za-z0-9_-]*$ ]] || die "FLOPS_PG_CLUSTER must be a plain name, got '$FLOPS_PG_CLUSTER'"
 
 # Serialize concurrent runs (tests may start several).
 exec 9>/tmp/flops-postgres-up.lock
@@ -45,7 +49,23 @@ as_postgres() { runuser -u postgres -- "$@"; }
 cluster_on_port() { pg_lsclusters -h 2>/dev/null | awk -v p="$PGPORT" '$3 == p { print $1, $2; exit }'; }
 
 read -r CVER CNAME < <(cluster_on_port || true) || true
-if [[ -z "${CNAME:-}" ]]; then
+if [[ -n "$FLOPS_PG_CLUSTER" ]]; then
+    # A named cluster of the caller's own: never move or reuse another one.
+    if [[ -n "${CNAME:-}" && "$CNAME" != "$FLOPS_PG_CLUSTER" ]]; then
+        die "port $PGPORT belongs to cluster $CVER/$CNAME, not $FLOPS_PG_CLUSTER: choose another PGPORT"
+    fi
+    if [[ -z "${CNAME:-}" ]]; then
+        if pg_lsclusters -h "$PGVER" "$FLOPS_PG_CLUSTER" >/dev/null 2>&1; then
+            log "moving cluster $PGVER/$FLOPS_PG_CLUSTER to port $PGPORT"
+            pg_ctlcluster "$PGVER" "$FLOPS_PG_CLUSTER" stop </dev/null >/dev/null 2>&1 3>&- 9>&- || true
+            pg_conftool "$PGVER" "$FLOPS_PG_CLUSTER" set port "$PGPORT"
+        else
+            log "creating cluster $PGVER/$FLOPS_PG_CLUSTER on port $PGPORT"
+            pg_createcluster "$PGVER" "$FLOPS_PG_CLUSTER" --port "$PGPORT" >/dev/null
+        fi
+        CVER="$PGVER"; CNAME="$FLOPS_PG_CLUSTER"
+    fi
+elif [[ -z "${CNAME:-}" ]]; then
     if pg_lsclusters -h "$PGVER" flops >/dev/null 2>&1; then
         log "moving existing cluster $PGVER/flops to port $PGPORT"
         pg_ctlcluster "$PGVER" flops stop </dev/null >/dev/null 2>&1 3>&- 9>&- || true
