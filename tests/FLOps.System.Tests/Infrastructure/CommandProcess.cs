@@ -129,14 +129,41 @@ public sealed class CommandProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM, as a service manager or <c>kill</c> would, and waits for the exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(global::System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
+        await SignalAsync("TERM");
         using var limit = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(limit.Token);
         return _process.ExitCode;
+    }
+
+    /// <summary>Freezes the process with SIGSTOP, as a stalled VM, a swap storm or a debugger would: it neither runs nor answers, and its sockets stay open.</summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    /// <summary>Lets a paused process run again (SIGCONT), unaware that time passed.</summary>
+    public Task ResumeAsync() => SignalAsync("CONT");
+
+    /// <summary>Whether the process exits within <paramref name="limit"/>, and with which code.</summary>
+    public async Task<int?> ExitCodeWithin(TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(global::System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {_process.Id} exited with {kill.ExitCode}");
+        }
     }
 
     public ValueTask DisposeAsync()

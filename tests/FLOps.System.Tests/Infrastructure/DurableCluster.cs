@@ -16,9 +16,14 @@ public sealed class DurableCluster : IAsyncDisposable
     private IHost? _client;
 
     public DurableCluster(PostgresFixture postgres)
+        : this((postgres ?? throw new ArgumentNullException(nameof(postgres))).ConnectionString)
     {
-        ArgumentNullException.ThrowIfNull(postgres);
-        ConnectionString = postgres.ConnectionString;
+    }
+
+    /// <summary>A cluster on the database of <paramref name="connectionString"/> (the fault tests' own, say).</summary>
+    public DurableCluster(string connectionString)
+    {
+        ConnectionString = connectionString;
         ClusterId = "test-" + Guid.NewGuid().ToString("N")[..10];
     }
 
@@ -125,6 +130,45 @@ public sealed class DurableCluster : IAsyncDisposable
         }
 
         return devices;
+    }
+
+    /// <summary>What the membership table says of a silo of this cluster: Active, Dead, … (Orleans' <see cref="SiloStatus"/>).</summary>
+    public async Task<SiloStatus> MembershipStatus(CommandProcess silo)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT Status FROM OrleansMembershipTable WHERE DeploymentId = $1 AND Port = $2 ORDER BY Generation DESC LIMIT 1",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = ClusterId });
+        command.Parameters.Add(new NpgsqlParameter { Value = silo.SiloPort });
+        return await command.ExecuteScalarAsync() is int status ? (SiloStatus)status : SiloStatus.None;
+    }
+
+    /// <summary>
+    /// A grain's state as its storage holds it (not as its activation holds it in memory):
+    /// <paramref name="stateName"/> such as <c>project</c> or <c>round</c>, null if never written.
+    /// </summary>
+    public async Task<(T State, int Version)?> StoredState<T>(string stateName, string key)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT PayloadBinary, Version FROM OrleansStorage WHERE ServiceId = $1 AND GrainTypeString = $2 AND GrainIdExtensionString = $3",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = ClusterId });
+        command.Parameters.Add(new NpgsqlParameter { Value = stateName });
+        command.Parameters.Add(new NpgsqlParameter { Value = key });
+        await using var reader = await command.ExecuteReaderAsync();
+        if (!await reader.ReadAsync() || reader.IsDBNull(0))
+        {
+            return null;
+        }
+
+        var serializer = _client?.Services.GetRequiredService<Orleans.Serialization.Serializer>() ?? throw new InvalidOperationException("No client: start a silo first.");
+        var state = serializer.Deserialize<T>((byte[])reader[0]) ?? throw new InvalidDataException($"the stored {stateName} state of '{key}' reads as null");
+        return (state, reader.GetInt32(1));
     }
 
     public async ValueTask DisposeAsync()
