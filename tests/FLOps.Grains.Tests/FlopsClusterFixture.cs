@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using FLOps.Abstractions.Models;
 using FLOps.Grains.Services;
 using FLOps.Hosting;
 using FLOps.Learning.Data;
@@ -16,6 +18,9 @@ public sealed class FlopsClusterFixture : IAsyncLifetime
     /// <summary>Devices of projects whose id starts with this fail every training task.</summary>
     public const string FaultyDeviceMarker = "/sim-0001";
     public const string FaultyProjectPrefix = "faulty-";
+
+    /// <summary>In projects whose id starts with this, round 2's first read from the model store fails.</summary>
+    public const string StoreBlipProjectPrefix = "store-blip-";
 
     public TestCluster Cluster { get; private set; } = null!;
 
@@ -39,6 +44,7 @@ public sealed class FlopsClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder siloBuilder)
         {
             siloBuilder.Services.AddSingleton<ILocalTrainingService, FaultInjectingTrainingService>();
+            siloBuilder.Services.AddSingleton<IModelStore, FaultInjectingModelStore>();
             siloBuilder.AddFlopsInMemoryState();
 
             // Projects check on their rounds every 2 s here, so recovery tests need not wait a minute.
@@ -46,6 +52,29 @@ public sealed class FlopsClusterFixture : IAsyncLifetime
             siloBuilder.Services.Configure<FlopsGrainOptions>(o => o.ProjectTick = TimeSpan.FromSeconds(2));
             siloBuilder.AddFlopsGrains();
         }
+    }
+
+    /// <summary>
+    /// The in-memory store, except that in store-blip projects the first read that round 2 makes
+    /// fails, once, as the first use of a pooled PostgreSQL connection fails after the server
+    /// restarted (57P01 terminating connection due to administrator command).
+    /// </summary>
+    private sealed class FaultInjectingModelStore(IGrainContextAccessor grains) : IModelStore
+    {
+        private readonly InMemoryModelStore _real = new();
+        private readonly ConcurrentDictionary<string, bool> _failed = new(StringComparer.Ordinal);
+
+        public ValueTask<ModelRef> PutAsync(float[] parameters, CancellationToken cancellationToken = default) => _real.PutAsync(parameters, cancellationToken);
+
+        public ValueTask<float[]> GetAsync(ModelRef model, CancellationToken cancellationToken = default) =>
+            grains.GrainContext?.GrainId is { } caller
+            && caller.Type.ToString() == "round"
+            && caller.Key.ToString() is { } key
+            && key.StartsWith(StoreBlipProjectPrefix, StringComparison.Ordinal)
+            && key.EndsWith("/2", StringComparison.Ordinal)
+            && _failed.TryAdd(key, true)
+                ? ValueTask.FromException<float[]>(new IOException("simulated: 57P01 terminating connection due to administrator command"))
+                : _real.GetAsync(model, cancellationToken);
     }
 
     /// <summary>Trains for real, except for the one device chosen to crash in faulty projects.</summary>
