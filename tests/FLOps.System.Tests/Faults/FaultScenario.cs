@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using FLOps.Abstractions.Projects;
 using FLOps.Grains.Projects;
 using FLOps.Grains.Rounds;
@@ -119,6 +121,34 @@ internal static class FaultScenario
         Assert.True(
             ended.State == ProjectState.Completed || (ended.State == ProjectState.Failed && !string.IsNullOrWhiteSpace(ended.Reason)),
             $"project {ended.Id} ended {ended.State} ({ended.Reason ?? "no reason"})");
+    }
+
+    /// <summary>The API key every gateway of the fault tests accepts.</summary>
+    public const string ApiKey = "fault-tests-key";
+
+    /// <summary>Starts <c>flops gateway</c> for the cluster on <paramref name="url"/> (again on the same one after a restart).</summary>
+    public static Task<CommandProcess> StartGateway(DurableCluster cluster, string url)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        return CommandProcess.StartAsync(
+            ["gateway", "--postgres", cluster.ConnectionString, "--cluster-id", cluster.ClusterId, "--service-id", cluster.ClusterId, "--urls", url],
+            "flops gateway: listening",
+            environment: new Dictionary<string, string> { ["FLOPS_API_KEYS"] = ApiKey });
+    }
+
+    /// <summary>Submits a project of registered devices over HTTP and returns its id.</summary>
+    public static async Task<string> SubmitOverHttp(HttpClient http, int rounds, int devices, int roundTimeoutSeconds, int localEpochs = 1)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        using var created = await http.PostAsJsonAsync("/api/v1/projects", new
+        {
+            name = "faults",
+            dataTag = "mnist",
+            model = new { kind = "softmax" },
+            training = new { rounds, localEpochs, batchSize = 16, learningRate = 0.5, minFitClients = devices, minAvailableClients = devices, roundTimeoutSeconds },
+        });
+        created.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
     }
 
     /// <summary>Writes what each process printed to <c>fault-logs/</c> beside the test assembly, and says where.</summary>
