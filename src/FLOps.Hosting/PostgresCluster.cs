@@ -59,6 +59,12 @@ public static class PostgresCluster
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel);
         builder.UseOrleans(silo => silo.UseFlopsPostgres(options));
         builder.AddFlopsTelemetry(options.Telemetry);
+        if (options.Telemetry.MetricsPort is { } metricsPort)
+        {
+            builder.Services.AddHostedService(services => new SiloReadinessEndpoint(
+                options.Telemetry.MetricsHost, metricsPort, new DatabaseProbe(options.ConnectionString), services.GetRequiredService<ILogger<SiloReadinessEndpoint>>()));
+        }
+
         configureServices?.Invoke(builder.Services);
         return builder.Build();
     }
