@@ -17,6 +17,11 @@ public sealed class FlopsClusterFixture : IAsyncLifetime
     public const string FaultyDeviceMarker = "/sim-0001";
     public const string FaultyProjectPrefix = "faulty-";
 
+    private static int _failingEvaluations;
+
+    /// <summary>The next this many held-out evaluations fail (a round's close then fails half-way, as with its storage away).</summary>
+    public static void FailNextEvaluations(int count) => Volatile.Write(ref _failingEvaluations, count);
+
     public TestCluster Cluster { get; private set; } = null!;
 
     public IGrainFactory Grains => Cluster.GrainFactory;
@@ -60,7 +65,9 @@ public sealed class FlopsClusterFixture : IAsyncLifetime
                 : _real.TrainAsync(deviceId, architecture, parameters, data, options, cancellationToken);
 
         public Task<EvaluationResult> EvaluateAsync(ModelArchitecture architecture, float[] parameters, Dataset data, CancellationToken cancellationToken) =>
-            _real.EvaluateAsync(architecture, parameters, data, cancellationToken);
+            Interlocked.Decrement(ref _failingEvaluations) >= 0
+                ? Task.FromException<EvaluationResult>(new TimeoutException("simulated storage outage while closing"))
+                : _real.EvaluateAsync(architecture, parameters, data, cancellationToken);
     }
 }
 

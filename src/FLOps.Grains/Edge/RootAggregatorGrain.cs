@@ -268,7 +268,7 @@ public sealed class RootAggregatorGrain(
     {
         if (S.Status == RoundStatus.Open && S.Clusters.Values.All(c => c.Status != ClusterStatus.Running))
         {
-            await Close();
+            await this.ReloadIfFails(Close);
         }
     }
 

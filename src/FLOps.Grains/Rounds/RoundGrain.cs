@@ -418,7 +418,7 @@ public sealed class RoundGrain(
     {
         if (S.Status == RoundStatus.Open && _closeTimer is null && ReportedCount >= S.Participants.Count)
         {
-            _closeTimer = this.RegisterGrainTimer(static (grain, _) => grain.Close(), this, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+            _closeTimer = this.At(time.GetUtcNow(), time, static grain => grain.Close());
         }
     }
 
