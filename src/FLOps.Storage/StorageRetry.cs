@@ -21,6 +21,10 @@ public static class StorageRetry
     {
         null => false,
         NpgsqlException { IsTransient: true } => true,
+
+        // The server shutting down or restarting (57P01 admin shutdown, 57P02 crash shutdown,
+        // 57P03 cannot connect now): the next connection goes to a server that is back.
+        PostgresException { SqlState: "57P01" or "57P02" or "57P03" } => true,
         NpgsqlException { InnerException: IOException or SocketException or TimeoutException } => true,
         TimeoutException or SocketException => true,
         _ => IsTransient(exception.InnerException),

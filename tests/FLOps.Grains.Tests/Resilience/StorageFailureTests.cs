@@ -7,11 +7,11 @@ using Orleans.Serialization;
 namespace FLOps.Grains.Tests.Resilience;
 
 /// <summary>
-/// A grain call whose storage failed answers its caller, on another silo or a client, with the
+/// How storage failures are told apart and carried: a grain call whose storage failed answers its caller, on another silo or a client, with the
 /// database's error: the exception must survive Orleans' serializer (it used to arrive as "Could
 /// not find a codec for type Npgsql.NpgsqlException").
 /// </summary>
-public sealed class StorageExceptionSerializationTests
+public sealed class StorageFailureTests
 {
     [Fact]
     public void A_database_error_crosses_a_grain_boundary_with_its_type_and_message()
@@ -35,4 +35,12 @@ public sealed class StorageExceptionSerializationTests
 
         Assert.ThrowsAny<Exception>(() => serializer.Deserialize<Exception>(serializer.SerializeToArray<Exception>(new NpgsqlException("down"))));
     }
+
+    [Theory]
+    [InlineData("57P01", true)] // terminating connection due to administrator command
+    [InlineData("57P03", true)] // the database system is starting up
+    [InlineData("42P01", false)] // undefined table: a missing schema waits for nobody
+    [InlineData("23505", false)] // unique violation
+    public void Shutdowns_and_refused_connections_are_retried_and_schema_or_data_errors_are_not(string sqlState, bool transient) =>
+        Assert.Equal(transient, StorageRetry.IsTransient(new PostgresException("message", "FATAL", "FATAL", sqlState)));
 }
