@@ -61,6 +61,8 @@ public sealed class ProjectsApiTests(GatewayFixture gateway)
     [InlineData("""{"name":"x","model":{"kind":"forest"}}""", "model.kind")]
     [InlineData("""{"name":"x","strategy":{"name":"fedmagic"}}""", "strategy")]
     [InlineData("""{"name":"x","simulation":{"devices":3,"partition":"dirichlet:0"}}""", "simulation.partition")]
+    [InlineData("""{"name":"x","simulation":{"devices":3,"latencySeconds":1e400}}""", "simulation.latencySeconds")]
+    [InlineData("""{"name":"x","training":{"learningRate":-1e400}}""", "training.learningRate")]
     public async Task An_invalid_spec_is_400_with_a_message_for_the_field(string spec, string field)
     {
         var response = await gateway.TenantA.PostAsync("/api/v1/projects", RawJson(spec));
