@@ -77,6 +77,23 @@ public sealed class DeviceTasksApiTests(GatewayFixture gateway)
         Assert.Equal(HttpStatusCode.OK, (await device.Upload(task)).StatusCode);
     }
 
+    [Theory]
+    [InlineData(2.5e20)]
+    [InlineData(-1e300)]
+    public async Task The_update_route_carries_a_loss_of_any_magnitude_exactly(double loss)
+    {
+        var tag = NewTag();
+        var device = await LearnerDevice.Register(gateway, gateway.TenantA, tag);
+        var projectId = await Submit(gateway.TenantA, RealDeviceSpec(tag));
+        var task = (await device.NextTask())!;
+
+        var accepted = await device.Post(LearnerRoutes.Update(task.TaskId, task.ModelHash, 1, loss), new byte[SoftmaxFourByTwo * sizeof(float)]);
+
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        var done = await gateway.WaitForState(gateway.TenantA, projectId, "Completed");
+        Assert.Equal(loss, done.GetProperty("rounds")[0].GetProperty("trainingLoss").GetDouble());
+    }
+
     [Fact]
     public async Task A_second_project_on_the_same_tag_does_not_take_the_first_ones_task_and_each_update_counts_only_for_its_own()
     {
