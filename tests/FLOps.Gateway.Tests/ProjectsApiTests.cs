@@ -43,6 +43,28 @@ public sealed class ProjectsApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_round_whose_model_has_no_finite_loss_shows_none_and_the_project_stays_readable()
+    {
+        // Noise scaled by a clipping norm near double's limit overflows the float model: its held-out loss is not a number.
+        var spec = new
+        {
+            name = "overflowing-noise",
+            dataTag = "synthetic",
+            model = new { kind = "softmax" },
+            training = new { rounds = 1, minFitClients = 2, minAvailableClients = 2 },
+            simulation = new { devices = 2 },
+            privacy = new { clippingNorm = 1e308, noiseMultiplier = 1.0 },
+        };
+        var created = await gateway.TenantA.PostAsJsonAsync("/api/v1/projects", spec);
+        var id = (await GatewayFixture.Body(created)).GetProperty("id").GetString()!;
+
+        var done = await gateway.WaitForState(gateway.TenantA, id, "Completed", "Failed");
+
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, done.GetProperty("rounds")[0].GetProperty("loss").ValueKind);
+        Assert.Equal(HttpStatusCode.OK, (await gateway.TenantA.GetAsync("/api/v1/projects")).StatusCode);
+    }
+
+    [Fact]
     public async Task Without_a_key_or_with_a_wrong_one_the_answer_is_401_problem_details()
     {
         var none = await gateway.Anonymous.PostAsJsonAsync("/api/v1/projects", GatewayFixture.Spec());
@@ -61,6 +83,8 @@ public sealed class ProjectsApiTests(GatewayFixture gateway)
     [InlineData("""{"name":"x","model":{"kind":"forest"}}""", "model.kind")]
     [InlineData("""{"name":"x","strategy":{"name":"fedmagic"}}""", "strategy")]
     [InlineData("""{"name":"x","simulation":{"devices":3,"partition":"dirichlet:0"}}""", "simulation.partition")]
+    [InlineData("""{"name":"x","simulation":{"devices":3,"latencySeconds":1e400}}""", "simulation.latencySeconds")]
+    [InlineData("""{"name":"x","training":{"learningRate":-1e400}}""", "training.learningRate")]
     public async Task An_invalid_spec_is_400_with_a_message_for_the_field(string spec, string field)
     {
         var response = await gateway.TenantA.PostAsync("/api/v1/projects", RawJson(spec));

@@ -512,7 +512,7 @@ public sealed class RoundGrain(
             Loss = evaluation?.LogLoss,
             Accuracy = evaluation?.Accuracy,
             Seconds = (time.GetUtcNow() - S.OpenedAt!.Value).TotalSeconds,
-            TrainingLoss = accepted.Sum(u => u.TrainingLoss * u.SampleCount) / samples,
+            TrainingLoss = TrainingLosses.WeightedMean([.. accepted.Select(u => (u.TrainingLoss, u.SampleCount))]),
             UpdateBytes = accepted.Sum(u => (long)u.Parameters.Length * sizeof(float)),
             SampleCount = samples,
             Failures = [.. S.Failures],
