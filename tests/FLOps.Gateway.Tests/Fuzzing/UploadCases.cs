@@ -76,9 +76,9 @@ internal sealed record UploadCase(Reference Task, Reference Model, QueryValue<Sa
 
     /// <summary>
     /// The protocol's order: what does not bind is a 400; the gateway then asks for task, model and
-    /// samples (400), checks the sample count against the service's bound, the loss and that the body
-    /// is float32 (422); the device checks the task (409 wrongTask), then the model (409 stale), then
-    /// the count of parameters, the project's sample bound and finite values (422).
+    /// samples (400), checks the loss and that the body is float32 (422); the device checks the task
+    /// (409 wrongTask), then the model (409 stale), then the count of parameters, the sample count
+    /// (the project's bound, within the service's) and finite values (422).
     /// </summary>
     public (HttpStatusCode Status, string? Refusal) Expected(string heldTaskId, string taskModelHash)
     {
@@ -92,7 +92,7 @@ internal sealed record UploadCase(Reference Task, Reference Model, QueryValue<Sa
             return (HttpStatusCode.BadRequest, null);
         }
 
-        if (Samples.Reading == SamplesReading.OutsideTheServiceBound || Loss.Reading == LossReading.NotFinite || Body.Reading == BodyReading.NotFloats)
+        if (Loss.Reading == LossReading.NotFinite || Body.Reading == BodyReading.NotFloats)
         {
             return (HttpStatusCode.UnprocessableEntity, Malformed);
         }
@@ -107,7 +107,7 @@ internal sealed record UploadCase(Reference Task, Reference Model, QueryValue<Sa
             return (HttpStatusCode.Conflict, "stale");
         }
 
-        return Body.Reading is BodyReading.WrongCount or BodyReading.NotFinite || Samples.Reading == SamplesReading.BeyondTheProjectBound
+        return Body.Reading is BodyReading.WrongCount or BodyReading.NotFinite || Samples.Reading is SamplesReading.BeyondTheProjectBound or SamplesReading.OutsideTheServiceBound
             ? (HttpStatusCode.UnprocessableEntity, Malformed)
             : (HttpStatusCode.OK, null);
     }
