@@ -116,6 +116,11 @@ public sealed class RoundGrain(
             plan.AvailableDevices,
             new ParticipantSelection(training.FractionFit, training.MinFitClients, plan.Seed, plan.Round));
 
+        // What can fail (reading the global model and the strategy's state) comes before the round
+        // stores itself Open: a round stored Open is one the project's ticks take as running, so it
+        // must not be left without its aggregation, its deadline or its hand-out. (It was: a read
+        // that failed just after a database restart left round 6 of issue 17 open for good.)
+        await BeginAggregation(plan);
         var now = time.GetUtcNow();
         S.Plan = plan;
         S.Status = RoundStatus.Open;
@@ -123,7 +128,6 @@ public sealed class RoundGrain(
         S.OpenedAt = now;
         S.Deadline = now + TimeSpan.FromSeconds(training.RoundTimeoutSeconds);
         await state.WriteStateAsync();
-        await BeginAggregation(plan);
         ArmDeadline();
         FlopsMetrics.RoundOpen(Key, plan.ProjectId, S.Deadline.Value);
         _span = FlopsTracing.StartRound(plan, participants.Count, resumed: false);
