@@ -1,5 +1,6 @@
 using FLOps.Abstractions.Limits;
 using FLOps.Abstractions.Projects;
+using FLOps.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
@@ -43,17 +44,32 @@ public static class GatewayApp
         return app;
     }
 
-    private static async Task<IResult> Ready(IGrainFactory grains)
+    /// <summary>
+    /// Ready when the cluster answers and, for a durable cluster, its database does: while the
+    /// database is away the service is "degraded" (grains retry and wait), not down.
+    /// </summary>
+    private static async Task<IResult> Ready(IGrainFactory grains, IServiceProvider services, CancellationToken cancellationToken)
     {
+        int silos;
         try
         {
-            var silos = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(TimeSpan.FromSeconds(5));
-            return Results.Ok(new { status = "ready", silos = silos.Count });
+            silos = (await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true, cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken)).Count;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready", detail: $"the cluster does not answer: {e.Message}");
         }
+
+        if (services.GetService<DatabaseProbe>() is { } database && await database.ProblemAsync(cancellationToken) is { } problem)
+        {
+            return Results.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "Degraded",
+                detail: $"degraded: database unreachable ({problem})",
+                extensions: new Dictionary<string, object?>(StringComparer.Ordinal) { ["status"] = "degraded", ["silos"] = silos });
+        }
+
+        return Results.Ok(new { status = "ready", silos });
     }
 
     /// <summary>Refusals that surface as exceptions still get their 4xx, never a 500.</summary>

@@ -42,6 +42,11 @@ public sealed record ProjectView(
     }
 }
 
+/// <summary>
+/// One round. <c>loss</c> and <c>accuracy</c> are null without a held-out set, and also when the
+/// round's model has none that is a number (a model overflowed to infinity by its updates or its
+/// privacy noise): JSON cannot carry NaN or infinity, and one such round must not make the project unreadable.
+/// </summary>
 public sealed record RoundView(
     int Round, int Participants, int Selected, double? Loss, double? Accuracy, double Seconds, double TrainingLoss, long UpdateBytes, IReadOnlyList<DeviceFailure> Failures, IReadOnlyList<ClusterView>? Clusters)
 {
@@ -49,9 +54,11 @@ public sealed record RoundView(
     {
         ArgumentNullException.ThrowIfNull(r);
         return new(
-            r.Round, r.Participants, r.Selected, r.Loss, r.Accuracy, r.Seconds, r.TrainingLoss, r.UpdateBytes, r.Failures,
+            r.Round, r.Participants, r.Selected, Finite(r.Loss), Finite(r.Accuracy), r.Seconds, r.TrainingLoss, r.UpdateBytes, r.Failures,
             r.Clusters.Count == 0 ? null : [.. r.Clusters.Select(ClusterView.Of)]);
     }
+
+    private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
 }
 
 /// <summary>One edge cluster in one cycle: <c>reason</c> says why it was dropped.</summary>

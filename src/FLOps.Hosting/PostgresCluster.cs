@@ -1,8 +1,10 @@
 using System.Net;
 using FLOps.Grains;
+using FLOps.Hosting.Resilience;
 using FLOps.Grains.Placement;
 using FLOps.Grains.Services;
 using FLOps.Storage;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -53,9 +55,16 @@ public static class PostgresCluster
         ArgumentNullException.ThrowIfNull(options);
         await PostgresDatabase.EnsureReadyAsync(options.ConnectionString, cancellationToken);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddEnvironmentVariables(); // Flops__Limits__… and the like reach the silo's options
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel);
         builder.UseOrleans(silo => silo.UseFlopsPostgres(options));
         builder.AddFlopsTelemetry(options.Telemetry);
+        if (options.Telemetry.MetricsPort is { } metricsPort)
+        {
+            builder.Services.AddHostedService(services => new SiloReadinessEndpoint(
+                options.Telemetry.MetricsHost, metricsPort, new DatabaseProbe(options.ConnectionString), services.GetRequiredService<ILogger<SiloReadinessEndpoint>>()));
+        }
+
         configureServices?.Invoke(builder.Services);
         return builder.Build();
     }
@@ -81,6 +90,8 @@ public static class PostgresCluster
             o.Invariant = Invariant;
             o.ConnectionString = connectionString;
         });
+        silo.WrapGrainStorageWithRetries(FlopsStorage.ProviderName);
+        silo.Services.AddStorageExceptionSerialization();
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = Invariant;
@@ -132,6 +143,7 @@ public static class PostgresCluster
             o.ConnectionString = connectionString;
         });
         client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+        client.Services.AddStorageExceptionSerialization();
         client.AddActivityPropagation();
         return client;
     }

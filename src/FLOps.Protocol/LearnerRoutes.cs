@@ -27,8 +27,9 @@ public static class LearnerRoutes
     /// <summary>
     /// <c>POST</c> the trained parameters of task <paramref name="taskId"/>, trained from the model
     /// <paramref name="modelHash"/>; answered by an <see cref="UpdateReceiptView"/> or a problem
-    /// (409 for a refusal of timing or binding, 422 for a malformed update).
+    /// (409 for a refusal of timing or binding, 422 for a malformed update). The loss is escaped too:
+    /// its round-trip form has a '+' from 1E+15 on, which a query would read as a space.
     /// </summary>
     public static string Update(string taskId, string modelHash, long samples, double loss) =>
-        FormattableString.Invariant($"updates?task={Uri.EscapeDataString(taskId)}&model={Uri.EscapeDataString(modelHash)}&samples={samples}&loss={loss:R}");
+        FormattableString.Invariant($"updates?task={Uri.EscapeDataString(taskId)}&model={Uri.EscapeDataString(modelHash)}&samples={samples}&loss={Uri.EscapeDataString(loss.ToString("R", System.Globalization.CultureInfo.InvariantCulture))}");
 }

@@ -15,6 +15,11 @@ namespace FLOps.Storage;
 public sealed class PostgresModelStore(NpgsqlDataSource database) : IModelStore
 {
     private const int CachedVersions = 16;
+    private const string WriteOperation = "blob_write";
+    private const string ReadOperation = "blob_read";
+
+    private static readonly Polly.ResiliencePipeline Writes = StorageRetry.For(WriteOperation);
+    private static readonly Polly.ResiliencePipeline Reads = StorageRetry.For(ReadOperation);
 
     private readonly ConcurrentDictionary<string, float[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _cacheOrder = new();
@@ -25,10 +30,14 @@ public sealed class PostgresModelStore(NpgsqlDataSource database) : IModelStore
         var hash = ModelHash.Of(parameters);
         if (!_cache.ContainsKey(hash))
         {
-            await using var command = database.CreateCommand("INSERT INTO flops_blobs (hash, bytes) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING");
-            command.Parameters.Add(new NpgsqlParameter { Value = hash });
-            command.Parameters.Add(new NpgsqlParameter { Value = BlobBytes.Of(parameters), NpgsqlDbType = NpgsqlDbType.Bytea });
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            // Content-addressed and ON CONFLICT DO NOTHING: a retry after a lost acknowledgement is harmless.
+            await Writes.RunAsync(WriteOperation, async token =>
+            {
+                await using var command = database.CreateCommand("INSERT INTO flops_blobs (hash, bytes) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING");
+                command.Parameters.Add(new NpgsqlParameter { Value = hash });
+                command.Parameters.Add(new NpgsqlParameter { Value = BlobBytes.Of(parameters), NpgsqlDbType = NpgsqlDbType.Bytea });
+                return await command.ExecuteNonQueryAsync(token);
+            }, cancellationToken);
             Remember(hash, parameters);
         }
 
@@ -43,10 +52,12 @@ public sealed class PostgresModelStore(NpgsqlDataSource database) : IModelStore
             return cached;
         }
 
-        await using var command = database.CreateCommand("SELECT bytes FROM flops_blobs WHERE hash = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = model.Hash });
-        var bytes = await command.ExecuteScalarAsync(cancellationToken) as byte[]
-            ?? throw new KeyNotFoundException($"Model version {model} is not in flops_blobs.");
+        var bytes = await Reads.RunAsync(ReadOperation, async token =>
+        {
+            await using var command = database.CreateCommand("SELECT bytes FROM flops_blobs WHERE hash = $1");
+            command.Parameters.Add(new NpgsqlParameter { Value = model.Hash });
+            return await command.ExecuteScalarAsync(token) as byte[];
+        }, cancellationToken) ?? throw new KeyNotFoundException($"Model version {model} is not in flops_blobs.");
         var parameters = BlobBytes.ToFloats(bytes);
         Remember(model.Hash, parameters);
         return parameters;

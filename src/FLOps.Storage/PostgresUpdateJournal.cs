@@ -13,16 +13,32 @@ namespace FLOps.Storage;
 /// </summary>
 public sealed class PostgresUpdateJournal(NpgsqlDataSource database) : IUpdateJournal
 {
+    private const string WriteOperation = "journal_write";
+    private const string ReadOperation = "journal_read";
+
+    private static readonly Polly.ResiliencePipeline Writes = StorageRetry.For(WriteOperation);
+    private static readonly Polly.ResiliencePipeline Reads = StorageRetry.For(ReadOperation);
+
     public Task<bool> TryRecordAsync(string projectId, int round, JournaledUpdate update, CancellationToken cancellationToken = default) =>
         RecordAsync(projectId, round, update, "DO NOTHING", cancellationToken);
 
     public Task ReplaceAsync(string projectId, int round, JournaledUpdate update, CancellationToken cancellationToken = default) =>
         RecordAsync(projectId, round, update, "DO UPDATE SET update_hash = EXCLUDED.update_hash, sample_count = EXCLUDED.sample_count, training_loss = EXCLUDED.training_loss", cancellationToken);
 
+    /// <summary>
+    /// True when the row now holds this update: inserted (or replaced) here, or by an earlier
+    /// attempt whose commit went through but whose answer was lost, which a retry must not take
+    /// for another device's update.
+    /// </summary>
     private async Task<bool> RecordAsync(string projectId, int round, JournaledUpdate update, string onConflict, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(update);
         var hash = ModelHash.Of(update.Parameters);
+        return await Writes.RunAsync(WriteOperation, token => RecordOnceAsync(projectId, round, update, hash, onConflict, token), cancellationToken);
+    }
+
+    private async ValueTask<bool> RecordOnceAsync(string projectId, int round, JournaledUpdate update, string hash, string onConflict, CancellationToken cancellationToken)
+    {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var blob = new NpgsqlCommand("INSERT INTO flops_blobs (hash, bytes) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING", connection, transaction))
@@ -51,11 +67,31 @@ public sealed class PostgresUpdateJournal(NpgsqlDataSource database) : IUpdateJo
             inserted = await entry.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        // The round refuses a device's second update before it gets here, so a row that already
+        // holds exactly this update was written by an attempt whose answer was lost.
+        var recorded = inserted == 1 || await HoldsAsync(connection, transaction, projectId, round, update.DeviceId, hash, update.SampleCount, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return inserted == 1;
+        return recorded;
     }
 
-    public async Task<IReadOnlyList<JournaledUpdate>> ReadAsync(string projectId, int round, CancellationToken cancellationToken = default)
+    private static async Task<bool> HoldsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string projectId, int round, string deviceId, string hash, long sampleCount, CancellationToken cancellationToken)
+    {
+        await using var existing = new NpgsqlCommand(
+            "SELECT update_hash = $4 AND sample_count = $5 FROM flops_update_journal WHERE project_id = $1 AND round = $2 AND device_id = $3",
+            connection,
+            transaction);
+        existing.Parameters.Add(new NpgsqlParameter { Value = projectId });
+        existing.Parameters.Add(new NpgsqlParameter { Value = round });
+        existing.Parameters.Add(new NpgsqlParameter { Value = deviceId });
+        existing.Parameters.Add(new NpgsqlParameter { Value = hash });
+        existing.Parameters.Add(new NpgsqlParameter { Value = sampleCount });
+        return await existing.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
+    public async Task<IReadOnlyList<JournaledUpdate>> ReadAsync(string projectId, int round, CancellationToken cancellationToken = default) =>
+        await Reads.RunAsync(ReadOperation, token => ReadOnceAsync(projectId, round, token), cancellationToken);
+
+    private async ValueTask<IReadOnlyList<JournaledUpdate>> ReadOnceAsync(string projectId, int round, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand(
             """

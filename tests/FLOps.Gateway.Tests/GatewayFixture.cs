@@ -17,6 +17,9 @@ public sealed class GatewayFixture : IAsyncLifetime
 {
     public const string KeyA = "key-of-tenant-a";
     public const string KeyB = "key-of-tenant-b";
+
+    /// <summary>The tenant of the property-based fuzz tests, so that the thousands of projects they submit stay out of the others' lists.</summary>
+    public const string KeyFuzz = "key-of-the-fuzzing-tenant";
     public const string MetricsKey = "key-of-the-operator-for-metrics";
 
     /// <summary>The port of the operator's metrics listener, as <c>flops serve --metrics-port</c> passes it.</summary>
@@ -44,7 +47,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
         builder.UseOrleans(silo => silo.UseFlopsEmbedded(EmbeddedSilo.FreeTcpPort(), EmbeddedSilo.FreeTcpPort()));
-        var keys = ApiKeys.Parse($"a:{KeyA},b:{KeyB}");
+        var keys = ApiKeys.Parse($"a:{KeyA},b:{KeyB},fuzz:{KeyFuzz}");
         builder.AddFlopsGateway(keys);
         builder.AddFlopsMetrics();
         _app = builder.Build();

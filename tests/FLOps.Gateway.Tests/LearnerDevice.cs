@@ -23,6 +23,14 @@ internal sealed class LearnerDevice(HttpClient http, string id)
 
     public Task<HttpResponseMessage> Get(string route) => http.GetAsync(LearnerRoutes.Device(Id) + route);
 
+    /// <summary>A POST of raw bytes to one of the device's routes, as a learner uploads parameters.</summary>
+    public Task<HttpResponseMessage> Post(string route, byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/octet-stream");
+        return http.PostAsync(LearnerRoutes.Device(Id) + route, content);
+    }
+
     /// <summary>The next task, waiting for it up to <paramref name="waitSeconds"/>; null on 204.</summary>
     public async Task<DeviceTaskView?> NextTask(int waitSeconds = 10)
     {

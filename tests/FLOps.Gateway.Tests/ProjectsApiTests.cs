@@ -43,6 +43,30 @@ public sealed class ProjectsApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_round_whose_model_has_no_finite_loss_shows_none_and_the_project_stays_readable()
+    {
+        // Finite but enormous parameters (no norm bound set) make a model whose held-out loss is not a number.
+        var tag = "tag-" + Guid.NewGuid().ToString("N")[..8];
+        var device = await LearnerDevice.Register(gateway, gateway.TenantA, tag);
+        var created = await gateway.TenantA.PostAsJsonAsync("/api/v1/projects", new
+        {
+            name = "overflowing-model",
+            dataTag = tag,
+            model = new { kind = "softmax", inputs = 4, classes = 2 },
+            training = new { rounds = 1, minFitClients = 1, minAvailableClients = 1 },
+        });
+        var id = (await GatewayFixture.Body(created)).GetProperty("id").GetString()!;
+        var task = (await device.NextTask())!;
+        Assert.Equal(HttpStatusCode.OK, (await device.Upload(task, Enumerable.Repeat(float.MaxValue, task.ParameterCount).ToArray())).StatusCode);
+
+        var done = await gateway.WaitForState(gateway.TenantA, id, "Completed", "Failed");
+
+        var round = done.GetProperty("rounds")[0];
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, round.GetProperty("loss").ValueKind);
+        Assert.Equal(HttpStatusCode.OK, (await gateway.TenantA.GetAsync("/api/v1/projects")).StatusCode);
+    }
+
+    [Fact]
     public async Task Without_a_key_or_with_a_wrong_one_the_answer_is_401_problem_details()
     {
         var none = await gateway.Anonymous.PostAsJsonAsync("/api/v1/projects", GatewayFixture.Spec());
@@ -61,6 +85,9 @@ public sealed class ProjectsApiTests(GatewayFixture gateway)
     [InlineData("""{"name":"x","model":{"kind":"forest"}}""", "model.kind")]
     [InlineData("""{"name":"x","strategy":{"name":"fedmagic"}}""", "strategy")]
     [InlineData("""{"name":"x","simulation":{"devices":3,"partition":"dirichlet:0"}}""", "simulation.partition")]
+    [InlineData("""{"name":"x","simulation":{"devices":3,"latencySeconds":1e400}}""", "simulation.latencySeconds")]
+    [InlineData("""{"name":"x","training":{"learningRate":-1e400}}""", "training.learningRate")]
+    [InlineData("""{"name":"x","privacy":{"clippingNorm":1e308,"noiseMultiplier":1}}""", "privacy.clippingNorm")]
     public async Task An_invalid_spec_is_400_with_a_message_for_the_field(string spec, string field)
     {
         var response = await gateway.TenantA.PostAsync("/api/v1/projects", RawJson(spec));

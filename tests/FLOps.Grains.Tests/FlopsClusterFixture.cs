@@ -22,6 +22,11 @@ public sealed class FlopsClusterFixture : IAsyncLifetime
     /// <summary>In projects whose id starts with this, round 2's first read from the model store fails.</summary>
     public const string StoreBlipProjectPrefix = "store-blip-";
 
+    private static int _failingEvaluations;
+
+    /// <summary>The next this many held-out evaluations fail (a round's close then fails half-way, as with its storage away).</summary>
+    public static void FailNextEvaluations(int count) => Volatile.Write(ref _failingEvaluations, count);
+
     public TestCluster Cluster { get; private set; } = null!;
 
     public IGrainFactory Grains => Cluster.GrainFactory;
@@ -89,7 +94,9 @@ public sealed class FlopsClusterFixture : IAsyncLifetime
                 : _real.TrainAsync(deviceId, architecture, parameters, data, options, cancellationToken);
 
         public Task<EvaluationResult> EvaluateAsync(ModelArchitecture architecture, float[] parameters, Dataset data, CancellationToken cancellationToken) =>
-            _real.EvaluateAsync(architecture, parameters, data, cancellationToken);
+            Interlocked.Decrement(ref _failingEvaluations) >= 0
+                ? Task.FromException<EvaluationResult>(new TimeoutException("simulated storage outage while closing"))
+                : _real.EvaluateAsync(architecture, parameters, data, cancellationToken);
     }
 }
 

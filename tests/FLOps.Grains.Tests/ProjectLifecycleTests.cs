@@ -26,6 +26,30 @@ public sealed class ProjectLifecycleTests(FlopsClusterFixture fixture)
         Assert.Equal(3L * 3 * ended.Model.ParameterCount * sizeof(float), ended.BytesToCloud);
     }
 
+    /// <summary>
+    /// A close that fails after the aggregate was taken (its storage away) used to leave the round
+    /// open with its timers spent and nothing able to close it: the project hung. The round now
+    /// reloads, and the project's next tick has it close from its journal.
+    /// </summary>
+    [Fact]
+    public async Task A_round_whose_close_fails_half_way_closes_on_the_next_tick_and_the_project_completes()
+    {
+        FlopsClusterFixture.FailNextEvaluations(1);
+        try
+        {
+            var ended = await ProjectWatcher.RunToEnd(Grains, Specs.NewId(), Specs.Simulated(devices: 3, rounds: 2), TimeSpan.FromSeconds(60));
+
+            Assert.Equal(ProjectState.Completed, ended.State);
+            Assert.Equal([1, 2], ended.Rounds.Select(r => r.Round));
+            Assert.All(ended.Rounds, r => Assert.Equal(3, r.Participants));
+            Assert.Equal(1, ended.Rounds[0].Resumptions);
+        }
+        finally
+        {
+            FlopsClusterFixture.FailNextEvaluations(0);
+        }
+    }
+
     [Fact]
     public async Task A_device_that_throws_is_left_out_of_its_round_and_the_project_still_completes()
     {

@@ -6,6 +6,7 @@ using FLOps.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -42,6 +43,7 @@ public static class ServeCommand
                 var options = cluster.SiloOptions(parse, connectionString, Or(parse.GetValue(siloPort), 11111), Or(parse.GetValue(gatewayPort), 30000));
                 await PostgresDatabase.EnsureReadyAsync(connectionString, cancellationToken);
                 builder.UseOrleans(silo => silo.UseFlopsPostgres(options));
+                builder.Services.AddSingleton(new DatabaseProbe(connectionString));
             }
             else
             {
@@ -72,6 +74,7 @@ public static class ServeCommand
             var telemetry = metrics.Telemetry(parse, "flops-gateway");
             var builder = NewBuilder(parse.GetValue(urls)!, telemetry);
             builder.UseOrleansClient(client => client.UseFlopsPostgresClient(connectionString, parse.GetValue(cluster.ClusterId)!, parse.GetValue(cluster.ServiceId)!));
+            builder.Services.AddSingleton(new DatabaseProbe(connectionString));
             return await RunAsync(builder, "gateway", parse.GetValue(urls)!, telemetry, notice: null, cancellationToken);
         });
         return command;

@@ -46,7 +46,9 @@ public sealed class DeviceGrain(
     TimeProvider time,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain
 {
-    private const int DeliveryAttempts = 5;
+    /// <summary>About a minute of tries (waits of 1, 2, 4, 8 and then 15 s): long enough to ride out a round's silo being replaced or its database being away for a while.</summary>
+    private const int DeliveryAttempts = 8;
+    private static readonly TimeSpan LongestDeliveryWait = TimeSpan.FromSeconds(15);
     private const int MaxDeclineReasonLength = 300;
 
     private readonly Dictionary<string, System.Diagnostics.Activity?> _learnerSpans = new(StringComparer.Ordinal);
@@ -326,7 +328,7 @@ public sealed class DeviceGrain(
             catch (Exception e) when (e is not OutOfMemoryException && attempt < DeliveryAttempts)
             {
                 logger.LogInformation("Device {DeviceId} could not reach {RoundKey} (attempt {Attempt}): {Error}", Id, task.RoundKey, attempt, e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt - 1)), time);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(Math.Pow(2, attempt - 1), LongestDeliveryWait.TotalSeconds)), time);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

@@ -268,7 +268,7 @@ public sealed class RootAggregatorGrain(
     {
         if (S.Status == RoundStatus.Open && S.Clusters.Values.All(c => c.Status != ClusterStatus.Running))
         {
-            await Close();
+            await this.ReloadIfFails(Close);
         }
     }
 
@@ -334,7 +334,7 @@ public sealed class RootAggregatorGrain(
             Loss = evaluation?.LogLoss,
             Accuracy = evaluation?.Accuracy,
             Seconds = (time.GetUtcNow() - S.OpenedAt!.Value).TotalSeconds,
-            TrainingLoss = lastInner.Sum(r => r.TrainingLoss * r.SampleCount) / samples,
+            TrainingLoss = TrainingLosses.WeightedMean([.. lastInner.Select(r => (r.TrainingLoss, r.SampleCount))]),
             UpdateBytes = reported.Sum(c => c.Value.BytesToCloud),
             SampleCount = samples,
             Failures = [.. lastInner.SelectMany(r => r.Failures)],

@@ -28,6 +28,9 @@ public static class ProjectSpecValidator
     public const int MaxClasses = 100_000;
     public const int MaxHiddenUnits = 4096;
 
+    /// <summary>Far above any model's change in a round, and low enough that noise of up to 1000 × this stays finite in float32.</summary>
+    public const double MaxClippingNorm = 1e6;
+
     /// <summary>A project may raise its sample-count bound up to this, so that sums over 100,000 devices stay exact in 64 bits.</summary>
     public const long MaxSampleCountLimit = 1_000_000_000_000;
 
@@ -121,7 +124,7 @@ public static class ProjectSpecValidator
 
         if (spec.Privacy is { } privacy)
         {
-            Require(double.IsFinite(privacy.ClippingNorm) && privacy.ClippingNorm > 0, "privacy.clippingNorm", $"must be a positive number (got {privacy.ClippingNorm})");
+            Require(double.IsFinite(privacy.ClippingNorm) && privacy.ClippingNorm is > 0 and <= MaxClippingNorm, "privacy.clippingNorm", $"must be in (0, {MaxClippingNorm}] (got {privacy.ClippingNorm})");
             Require(double.IsFinite(privacy.NoiseMultiplier) && privacy.NoiseMultiplier is >= 0 and <= 1000, "privacy.noiseMultiplier", $"must be between 0 and 1000 (got {privacy.NoiseMultiplier})");
         }
 

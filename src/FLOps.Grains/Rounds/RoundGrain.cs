@@ -116,6 +116,11 @@ public sealed class RoundGrain(
             plan.AvailableDevices,
             new ParticipantSelection(training.FractionFit, training.MinFitClients, plan.Seed, plan.Round));
 
+        // What can fail (reading the global model and the strategy's state) comes before the round
+        // stores itself Open: a round stored Open is one the project's ticks take as running, so it
+        // must not be left without its aggregation, its deadline or its hand-out. (It was: a read
+        // that failed just after a database restart left round 6 of issue 17 open for good.)
+        await BeginAggregation(plan);
         var now = time.GetUtcNow();
         S.Plan = plan;
         S.Status = RoundStatus.Open;
@@ -123,7 +128,6 @@ public sealed class RoundGrain(
         S.OpenedAt = now;
         S.Deadline = now + TimeSpan.FromSeconds(training.RoundTimeoutSeconds);
         await state.WriteStateAsync();
-        await BeginAggregation(plan);
         ArmDeadline();
         FlopsMetrics.RoundOpen(Key, plan.ProjectId, S.Deadline.Value);
         _span = FlopsTracing.StartRound(plan, participants.Count, resumed: false);
@@ -418,7 +422,7 @@ public sealed class RoundGrain(
     {
         if (S.Status == RoundStatus.Open && _closeTimer is null && ReportedCount >= S.Participants.Count)
         {
-            _closeTimer = this.RegisterGrainTimer(static (grain, _) => grain.Close(), this, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+            _closeTimer = this.At(time.GetUtcNow(), time, static grain => grain.Close());
         }
     }
 
@@ -512,7 +516,7 @@ public sealed class RoundGrain(
             Loss = evaluation?.LogLoss,
             Accuracy = evaluation?.Accuracy,
             Seconds = (time.GetUtcNow() - S.OpenedAt!.Value).TotalSeconds,
-            TrainingLoss = accepted.Sum(u => u.TrainingLoss * u.SampleCount) / samples,
+            TrainingLoss = TrainingLosses.WeightedMean([.. accepted.Select(u => (u.TrainingLoss, u.SampleCount))]),
             UpdateBytes = accepted.Sum(u => (long)u.Parameters.Length * sizeof(float)),
             SampleCount = samples,
             Failures = [.. S.Failures],

@@ -42,6 +42,9 @@ public static partial class FlopsMetrics
         "flops.round.stragglers", description: "Participants a round left out when it closed, by reason (timeout: no update by the deadline; failed: could not take or train the task; rejected: update malformed or out of bounds)");
 
     // No unit on purpose: Prometheus would append it ("..._bytes_to_cloud_bytes_total").
+    private static readonly Counter<long> StorageErrors = Meter.CreateCounter<long>(
+        "flops.storage.errors", description: "Failed storage operations (each failed attempt, retried or not), by operation");
+
     private static readonly Counter<long> EdgeBytesToCloud = Meter.CreateCounter<long>("flops.edge.bytes_to_cloud", description: "Bytes of partial results an edge cluster sent to the cloud");
 
     static FlopsMetrics()
@@ -73,6 +76,9 @@ public static partial class FlopsMetrics
     /// </summary>
     public static void UpdateNotCounted(string projectId, string outcome, string reason) =>
         UpdatesReceived.Add(1, new("project", projectId), new("outcome", outcome), new("reason", reason));
+
+    /// <summary>A storage operation that failed (an attempt; it may be retried): <c>grain_state_read</c>, <c>grain_state_write</c>, <c>journal_write</c>, <c>journal_read</c>, <c>blob_write</c>, <c>blob_read</c>…</summary>
+    public static void StorageFailed(string operation) => StorageErrors.Add(1, new KeyValuePair<string, object?>("operation", operation));
 
     /// <summary>Bytes of partial results an edge aggregator of <paramref name="cluster"/> sent to the cloud for a project.</summary>
     public static void EdgeSentToCloud(string projectId, string cluster, long bytes) =>

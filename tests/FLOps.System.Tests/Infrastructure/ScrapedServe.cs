@@ -75,7 +75,9 @@ public sealed class ScrapedServe : IAsyncLifetime
             name = "scraped",
             training = new { rounds = 4, batchSize = 16, learningRate = 0.5 },
             validation = new { maxUpdateNorm = 20.0 },
-            simulation = new { devices = 4, byzantineDevices = 1, byzantineAttack = "noise" },
+            // Rounds of about a second each (the slowest device waits 1 s), so that the rejections
+            // are spread over several scrapes: a rate needs the counter to grow between two of them.
+            simulation = new { devices = 4, byzantineDevices = 1, byzantineAttack = "noise", latencySeconds = 1.0 },
         });
         created.EnsureSuccessStatusCode();
         ProjectId = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
