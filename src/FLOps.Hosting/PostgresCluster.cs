@@ -108,6 +108,11 @@ public static class PostgresCluster
             o.NumMissedProbesLimit = 2;
             o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
             o.NumMissedTableIAmAliveLimit = 3;
+
+            // A silo that was paused (SIGSTOP, a VM freeze) learns it was declared dead when it next
+            // reads the table, and only then stops; meanwhile its devices still send updates. The
+            // default re-reads once a minute.
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(10);
         });
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(Math.Min(60, options.ProjectTick.TotalSeconds)));
         silo.Services.Configure<FlopsGrainOptions>(o => o.ProjectTick = options.ProjectTick);

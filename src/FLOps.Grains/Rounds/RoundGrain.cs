@@ -37,6 +37,8 @@ public sealed class RoundGrain(
     /// <summary>How many refusal reasons a round keeps (the count goes on).</summary>
     public const int MaxRecordedRefusals = 20;
 
+    private static readonly TimeSpan HandOutAgainAfter = TimeSpan.FromSeconds(20);
+
     private readonly Dictionary<string, JournaledUpdate> _accepted = new(StringComparer.Ordinal);
 
     /// <summary>Devices whose journaled update this activation skipped: their next valid update takes its place.</summary>
@@ -48,6 +50,7 @@ public sealed class RoundGrain(
     private IGrainTimer? _deadlineTimer;
     private IGrainTimer? _closeTimer;
     private HashSet<string>? _participantSet;
+    private DateTimeOffset _lastHandOut;
     private System.Diagnostics.Activity? _span;
 
     private RoundGrainState S => state.State;
@@ -105,6 +108,9 @@ public sealed class RoundGrain(
             case RoundStatus.Closed or RoundStatus.Failed:
                 // Asked again by the project: the outcome did not reach it (its silo may have died).
                 await ReportOutcome();
+                return;
+            case RoundStatus.Open:
+                HandOutAgainIfDue();
                 return;
             default:
                 return;
@@ -303,8 +309,31 @@ public sealed class RoundGrain(
 
     private void ArmDeadline() => _deadlineTimer = this.At(S.Deadline!.Value, time, static grain => grain.Close());
 
+    /// <summary>
+    /// Asked to start while open (the project's tick): the participants that have not reported may
+    /// have lost their task with a silo that died while this round lived on elsewhere, so they get
+    /// it again, at most every <see cref="HandOutAgainAfter"/>. A device still working on it, or
+    /// holding it, ignores the repeat.
+    /// </summary>
+    private void HandOutAgainIfDue()
+    {
+        var now = time.GetUtcNow();
+        if (now - _lastHandOut < HandOutAgainAfter)
+        {
+            return;
+        }
+
+        var missing = S.Participants.Where(id => !HasReported(id)).ToList();
+        if (missing.Count > 0)
+        {
+            _lastHandOut = now;
+            this.RegisterGrainTimer(_ => HandOut(missing), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = true });
+        }
+    }
+
     private async Task HandOut(IReadOnlyList<string> participants)
     {
+        _lastHandOut = time.GetUtcNow();
         // The tasks are handed out inside the round's span (the timer does not carry it here).
         System.Diagnostics.Activity.Current = _span;
         var plan = S.Plan!;
