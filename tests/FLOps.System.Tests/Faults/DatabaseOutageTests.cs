@@ -15,6 +15,9 @@ public sealed class DatabaseOutageTests(FaultPostgresFixture postgres, ITestOutp
 {
     private const int Devices = 6;
 
+    /// <summary>The metrics port (and <c>/readyz</c>) of the outage's first silo.</summary>
+    private Uri? _silo;
+
     [Fact]
     public Task A_30_s_database_outage_mid_round_ends_the_project_within_its_timeouts_with_every_round_recorded_once() =>
         Outage(rounds: 6, roundTimeoutSeconds: 40, down: TimeSpan.FromSeconds(30), PostgresStop.Fast);
@@ -32,7 +35,10 @@ public sealed class DatabaseOutageTests(FaultPostgresFixture postgres, ITestOutp
         var spec = FaultScenario.Spec(rounds, roundTimeoutSeconds, Devices);
         var projectId = "outage-" + Guid.NewGuid().ToString("N")[..8];
         await using var cluster = new DurableCluster(postgres.ConnectionString);
-        await cluster.StartSilosAsync(2);
+        var metricsPort = CommandProcess.FreePort();
+        await cluster.StartSiloAsync("--metrics-port", metricsPort.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
+        await cluster.StartSiloAsync();
+        _silo = new Uri($"http://127.0.0.1:{metricsPort}/");
         await cluster.Grains.GetGrain<IProjectGrain>(projectId).Submit(spec, "fault-tests");
         try
         {
@@ -53,13 +59,27 @@ public sealed class DatabaseOutageTests(FaultPostgresFixture postgres, ITestOutp
         var recordedBefore = round - 1;
         await postgres.StopAsync(stop);
         var outage = Stopwatch.StartNew();
+        string? degraded = null;
         try
         {
-            await Task.Delay(down); // the fault: PostgreSQL stays down this long
+            if (down > TimeSpan.Zero)
+            {
+                // While it is down, the silo says it is degraded, not dead.
+                degraded = await Readiness(503, down);
+                await Task.Delay(down - outage.Elapsed is { Ticks: > 0 } rest ? rest : TimeSpan.Zero); // the fault: PostgreSQL stays down this long
+            }
         }
         finally
         {
             await postgres.StartAsync();
+        }
+
+        if (degraded is not null)
+        {
+            Assert.Contains("degraded: database unreachable", degraded, StringComparison.Ordinal);
+            await Readiness(200, TimeSpan.FromSeconds(30));
+            using var http = new HttpClient { BaseAddress = _silo };
+            Assert.Contains("flops_storage_errors_total{", await http.GetStringAsync(new Uri("metrics", UriKind.Relative)), StringComparison.Ordinal);
         }
 
         var downFor = outage.Elapsed;
@@ -76,6 +96,29 @@ public sealed class DatabaseOutageTests(FaultPostgresFixture postgres, ITestOutp
         output.WriteLine(FaultScenario.Describe(ended, round));
         FaultScenario.AssertEndedWithAReason(ended);
         await ProjectInvariants.AssertHold(cluster.ConnectionString, ended);
+    }
+
+    /// <summary>The body of the first silo's <c>/readyz</c> once it answers <paramref name="status"/>, polled within <paramref name="limit"/>.</summary>
+    private async Task<string> Readiness(int status, TimeSpan limit)
+    {
+        using var http = new HttpClient { BaseAddress = _silo, Timeout = TimeSpan.FromSeconds(10) };
+        var until = DateTime.UtcNow + limit;
+        while (true)
+        {
+            using var answer = await http.GetAsync(new Uri("readyz", UriKind.Relative));
+            var body = await answer.Content.ReadAsStringAsync();
+            if ((int)answer.StatusCode == status)
+            {
+                return body;
+            }
+
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"/readyz did not answer {status} within {limit.TotalSeconds} s (last: {(int)answer.StatusCode} {body})");
+            }
+
+            await Task.Delay(250);
+        }
     }
 
     /// <summary>
