@@ -50,26 +50,25 @@ public static class GatewayApp
     /// </summary>
     private static async Task<IResult> Ready(IGrainFactory grains, IServiceProvider services, CancellationToken cancellationToken)
     {
-        int silos;
-        try
-        {
-            silos = (await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true, cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken)).Count;
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready", detail: $"the cluster does not answer: {e.Message}");
-        }
-
+        // The database first: the cluster's answer (its membership) comes from it too.
         if (services.GetService<DatabaseProbe>() is { } database && await database.ProblemAsync(cancellationToken) is { } problem)
         {
             return Results.Problem(
                 statusCode: StatusCodes.Status503ServiceUnavailable,
                 title: "Degraded",
                 detail: $"degraded: database unreachable ({problem})",
-                extensions: new Dictionary<string, object?>(StringComparer.Ordinal) { ["status"] = "degraded", ["silos"] = silos });
+                extensions: new Dictionary<string, object?>(StringComparer.Ordinal) { ["status"] = "degraded" });
         }
 
-        return Results.Ok(new { status = "ready", silos });
+        try
+        {
+            var silos = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true, cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            return Results.Ok(new { status = "ready", silos = silos.Count });
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready", detail: $"the cluster does not answer: {e.Message}");
+        }
     }
 
     /// <summary>Refusals that surface as exceptions still get their 4xx, never a 500.</summary>

@@ -18,6 +18,9 @@ public sealed class DatabaseOutageTests(FaultPostgresFixture postgres, ITestOutp
     /// <summary>The metrics port (and <c>/readyz</c>) of the outage's first silo.</summary>
     private Uri? _silo;
 
+    /// <summary>A <c>flops gateway</c> of the cluster.</summary>
+    private Uri? _gateway;
+
     [Fact]
     public Task A_30_s_database_outage_mid_round_ends_the_project_within_its_timeouts_with_every_round_recorded_once() =>
         Outage(rounds: 6, roundTimeoutSeconds: 40, down: TimeSpan.FromSeconds(30), PostgresStop.Fast);
@@ -39,6 +42,9 @@ public sealed class DatabaseOutageTests(FaultPostgresFixture postgres, ITestOutp
         await cluster.StartSiloAsync("--metrics-port", metricsPort.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
         await cluster.StartSiloAsync();
         _silo = new Uri($"http://127.0.0.1:{metricsPort}/");
+        var gatewayUrl = $"http://127.0.0.1:{CommandProcess.FreePort()}";
+        await using var gateway = await FaultScenario.StartGateway(cluster, gatewayUrl);
+        _gateway = new Uri(gatewayUrl + "/");
         await cluster.Grains.GetGrain<IProjectGrain>(projectId).Submit(spec, "fault-tests");
         try
         {
@@ -64,8 +70,10 @@ public sealed class DatabaseOutageTests(FaultPostgresFixture postgres, ITestOutp
         {
             if (down > TimeSpan.Zero)
             {
-                // While it is down, the silo says it is degraded, not dead.
-                degraded = await Readiness(503, down);
+                // While it is down, the silo and the gateway say they are degraded, not dead.
+                degraded = await Readiness(_silo!, 503, down);
+                var gatewayDegraded = await Readiness(_gateway!, 503, down);
+                Assert.True(gatewayDegraded.Contains("degraded: database unreachable", StringComparison.Ordinal), gatewayDegraded);
                 await Task.Delay(down - outage.Elapsed is { Ticks: > 0 } rest ? rest : TimeSpan.Zero); // the fault: PostgreSQL stays down this long
             }
         }
@@ -77,7 +85,8 @@ public sealed class DatabaseOutageTests(FaultPostgresFixture postgres, ITestOutp
         if (degraded is not null)
         {
             Assert.Contains("degraded: database unreachable", degraded, StringComparison.Ordinal);
-            await Readiness(200, TimeSpan.FromSeconds(30));
+            await Readiness(_silo!, 200, TimeSpan.FromSeconds(30));
+            await Readiness(_gateway!, 200, TimeSpan.FromSeconds(30));
             using var http = new HttpClient { BaseAddress = _silo };
             Assert.Contains("flops_storage_errors_total{", await http.GetStringAsync(new Uri("metrics", UriKind.Relative)), StringComparison.Ordinal);
         }
@@ -98,10 +107,10 @@ public sealed class DatabaseOutageTests(FaultPostgresFixture postgres, ITestOutp
         await ProjectInvariants.AssertHold(cluster.ConnectionString, ended);
     }
 
-    /// <summary>The body of the first silo's <c>/readyz</c> once it answers <paramref name="status"/>, polled within <paramref name="limit"/>.</summary>
-    private async Task<string> Readiness(int status, TimeSpan limit)
+    /// <summary>The body of <c>/readyz</c> at <paramref name="host"/> once it answers <paramref name="status"/>, polled within <paramref name="limit"/>.</summary>
+    private static async Task<string> Readiness(Uri host, int status, TimeSpan limit)
     {
-        using var http = new HttpClient { BaseAddress = _silo, Timeout = TimeSpan.FromSeconds(10) };
+        using var http = new HttpClient { BaseAddress = host, Timeout = TimeSpan.FromSeconds(10) };
         var until = DateTime.UtcNow + limit;
         while (true)
         {
@@ -114,7 +123,7 @@ public sealed class DatabaseOutageTests(FaultPostgresFixture postgres, ITestOutp
 
             if (DateTime.UtcNow > until)
             {
-                throw new TimeoutException($"/readyz did not answer {status} within {limit.TotalSeconds} s (last: {(int)answer.StatusCode} {body})");
+                throw new TimeoutException($"{host}readyz did not answer {status} within {limit.TotalSeconds} s (last: {(int)answer.StatusCode} {body})");
             }
 
             await Task.Delay(250);
