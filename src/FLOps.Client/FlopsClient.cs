@@ -47,13 +47,27 @@ public sealed class FlopsClient(IGrainFactory grains, string tenant = FlopsClien
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // A project that stored its spec was accepted and runs; anything short of that is released.
-            if ((await project.GetSnapshot()).Spec is null)
+            // A project that stored its spec was accepted and runs; anything short of that is
+            // released. If the cluster cannot say (it is unreachable), the claim stays and the
+            // caller gets the original error rather than the failed look.
+            if (await HasNoSpec(project))
             {
                 await owner.Release(claim.ProjectId);
             }
 
             throw;
+        }
+    }
+
+    private static async Task<bool> HasNoSpec(IProjectGrain project)
+    {
+        try
+        {
+            return (await project.GetSnapshot()).Spec is null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return false;
         }
     }
 
