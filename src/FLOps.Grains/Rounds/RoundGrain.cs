@@ -87,14 +87,8 @@ public sealed class RoundGrain(
         ArmDeadline();
         FlopsMetrics.RoundOpen(Key, S.Plan!.ProjectId, S.Deadline!.Value);
         logger.LogInformation("Round {RoundKey} resumed with {Accepted} journaled updates of {Participants}", Key, _accepted.Count, S.Participants.Count);
-        var missing = S.Participants.Where(id => !HasReported(id)).ToList();
-        if (missing.Count > 0)
-        {
-            // The participants may have lost their task with the silo that died; a device that
-            // is still training ignores the repeated task.
-            this.RegisterGrainTimer(_ => HandOut(missing), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
-        }
-
+        // The participants may have lost their task with the silo that died.
+        HandOutAgainIfDue();
         CloseIfEveryoneReported();
     }
 
