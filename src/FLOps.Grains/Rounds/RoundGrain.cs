@@ -39,6 +39,9 @@ public sealed class RoundGrain(
 
     private static readonly TimeSpan HandOutAgainAfter = TimeSpan.FromSeconds(20);
 
+    /// <summary>How soon a task that did not reach its device (its silo died) is sent again.</summary>
+    private static readonly TimeSpan DeliverAgainAfter = TimeSpan.FromSeconds(1);
+
     private readonly Dictionary<string, JournaledUpdate> _accepted = new(StringComparer.Ordinal);
 
     /// <summary>Devices whose journaled update this activation skipped: their next valid update takes its place.</summary>
@@ -368,15 +371,38 @@ public sealed class RoundGrain(
             // Each refusal is read from its own task below.
         }
 
-        var failures = calls
-            .Select((call, i) => call.Exception?.GetBaseException() is { } e ? new DeviceFailure(participants[i], $"could not take the task: {e.Message}") : null)
-            .OfType<DeviceFailure>()
-            .Where(f => S.Status == RoundStatus.Open && !HasReported(f.DeviceId))
-            .ToList();
+        var undelivered = new List<string>();
+        var failures = new List<DeviceFailure>();
+        for (var i = 0; i < calls.Length; i++)
+        {
+            if (calls[i].Exception?.GetBaseException() is not { } e || S.Status != RoundStatus.Open || HasReported(participants[i]))
+            {
+                continue;
+            }
+
+            if (TaskDelivery.IsUndelivered(e))
+            {
+                undelivered.Add(participants[i]);
+            }
+            else
+            {
+                failures.Add(new DeviceFailure(participants[i], $"could not take the task: {e.Message}"));
+            }
+        }
+
         if (failures.Count > 0)
         {
             S.Failures.AddRange(failures);
             await state.WriteStateAsync();
+        }
+
+        if (undelivered.Count > 0 && S.Status == RoundStatus.Open)
+        {
+            // The device's silo died (or was declared dead while paused) with the call in flight:
+            // the device is not at fault, and its next activation lives on a silo that is up. It
+            // stays a participant and is asked again until the round closes.
+            logger.LogInformation("Round {RoundKey} sends its task again to {Count} devices it did not reach", Key, undelivered.Count);
+            this.RegisterGrainTimer(_ => HandOut(undelivered), new GrainTimerCreationOptions(DeliverAgainAfter, Timeout.InfiniteTimeSpan) { Interleave = true });
         }
 
         CloseIfEveryoneReported();
