@@ -1,8 +1,8 @@
 using System.Net;
 using FLOps.Grains;
-using FLOps.Hosting.Resilience;
 using FLOps.Grains.Placement;
 using FLOps.Grains.Services;
+using FLOps.Hosting.Resilience;
 using FLOps.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -92,6 +92,7 @@ public static class PostgresCluster
         });
         silo.WrapGrainStorageWithRetries(FlopsStorage.ProviderName);
         silo.Services.AddStorageExceptionSerialization();
+        silo.Services.AddSingleton<IFatalErrorHandler, ExitWhenDeclaredDead>();
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = Invariant;

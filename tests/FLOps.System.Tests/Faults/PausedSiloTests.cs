@@ -3,6 +3,7 @@ using FLOps.Abstractions.Devices;
 using FLOps.Abstractions.Projects;
 using FLOps.Abstractions.Rounds;
 using FLOps.Grains.Projects;
+using FLOps.Hosting.Resilience;
 using FLOps.System.Tests.Infrastructure;
 
 namespace FLOps.System.Tests.Faults;
@@ -89,6 +90,9 @@ public sealed class PausedSiloTests(FaultPostgresFixture postgres, ITestOutputHe
             output.WriteLine(FaultScenario.Describe(ended, round));
             Assert.True(declared.Dead, "membership did not declare the paused silo dead while it was paused");
             Assert.True(exitCode is not null, $"the silo written off while paused still ran {steppedDown.TotalSeconds:F0} s after it resumed");
+            // A supervisor restarts a silo that exits non-zero; the log says why in one line.
+            Assert.Equal(ExitWhenDeclaredDead.ExitCode, exitCode);
+            Assert.Contains("the cluster declared this silo dead", paused.Log, StringComparison.Ordinal);
             Assert.True(ended.State == ProjectState.Completed, $"project {ended.State}: {ended.Reason}");
             Assert.Same(other, await cluster.HostOf(project));
             await ProjectInvariants.AssertHold(cluster.ConnectionString, ended);
