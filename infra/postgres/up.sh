@@ -5,6 +5,10 @@
 # else goes to stderr.
 # FLOPS_PG_CLUSTER=NAME asks for a cluster of one's own: <version>/NAME on $PGPORT, created if
 # missing and started; no other cluster is touched (a port held by another cluster is an error).
+# FLOPS_PG_LISTEN=ADDRESS (opt-in) also listens on that address of this machine, such as the test
+# hosts' bridge (FLOPS_PG_LISTEN=198.18.0.1 after infra/netns/up.sh), lets role flops in from
+# ${FLOPS_PG_ALLOW:-198.18.0.0/15} with a password (scram-sha-256), and prints the connection
+# string with Host=ADDRESS.
 set -euo pipefail
 
 PGPORT="${PGPORT:-5432}"
@@ -12,6 +16,8 @@ FLOPS_PG_CLUSTER="${FLOPS_PG_CLUSTER:-}"
 FLOPS_DB="${FLOPS_DB:-flops}"
 FLOPS_USER=flops
 FLOPS_PASSWORD=flops
+FLOPS_PG_LISTEN="${FLOPS_PG_LISTEN:-}"
+FLOPS_PG_ALLOW="${FLOPS_PG_ALLOW:-198.18.0.0/15}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SCHEMA_FILES=(01-main.sql 02-clustering.sql 03-persistence.sql 04-reminders.sql flops.sql)
 
@@ -22,6 +28,9 @@ die() { log "ERROR: $*"; exit 1; }
 [[ $EUID -eq 0 ]] || die "must run as root"
 [[ $PGPORT =~ ^[0-9]+$ ]] || die "PGPORT must be a number, got '$PGPORT'"
 [[ $FLOPS_DB =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "FLOPS_DB must be a plain identifier, got '$FLOPS_DB'"
+IPV4='([0-9]{1,3}\.){3}[0-9]{1,3}'
+[[ -z $FLOPS_PG_LISTEN || $FLOPS_PG_LISTEN =~ ^$IPV4$ ]] || die "FLOPS_PG_LISTEN must be an IPv4 address, got '$FLOPS_PG_LISTEN'"
+[[ $FLOPS_PG_ALLOW =~ ^$IPV4/[0-9]{1,2}$ ]] || die "FLOPS_PG_ALLOW must be an IPv4 network such as 198.18.0.0/15, got '$FLOPS_PG_ALLOW'"
 [[ -z $FLOPS_PG_CLUSTER || $FLOPS_PG_CLUSTER =~ ^[A-Za-z0-9_][A-Za-z0-9_-]*$ ]] || die "FLOPS_PG_CLUSTER must be a plain name, got '$FLOPS_PG_CLUSTER'"
 
 # Serialize concurrent runs (tests may start several).
@@ -86,6 +95,30 @@ if [[ -z "$LISTEN" || "$LISTEN" == "''" ]]; then
 fi
 
 status() { pg_lsclusters -h "$CVER" "$CNAME" | awk '{ print $4 }'; }
+
+# --- opt-in: also listen on FLOPS_PG_LISTEN ----------------------------------------------------------
+HOST=127.0.0.1
+if [[ -n $FLOPS_PG_LISTEN ]]; then
+    ip -o -4 addr show 2>/dev/null | awk '{ split($4, a, "/"); print a[1] }' | grep -qxF "$FLOPS_PG_LISTEN" \
+        || die "FLOPS_PG_LISTEN=$FLOPS_PG_LISTEN is no address of this machine (for the test hosts' bridge, run infra/netns/up.sh first)"
+    HOST="$FLOPS_PG_LISTEN"
+    LISTEN="$(pg_conftool -s "$CVER" "$CNAME" show listen_addresses 2>/dev/null || true)"
+    LISTEN="${LISTEN//\'/}"
+    if [[ ",${LISTEN// /}," != *",$FLOPS_PG_LISTEN,"* ]]; then
+        log "listening on $FLOPS_PG_LISTEN too"
+        pg_conftool "$CVER" "$CNAME" set listen_addresses "${LISTEN:-localhost},$FLOPS_PG_LISTEN"
+        pg_ctlcluster "$CVER" "$CNAME" stop </dev/null >/dev/null 2>&1 3>&- 9>&- || true
+    fi
+    HBA="/etc/postgresql/$CVER/$CNAME/pg_hba.conf"
+    RULE="host $FLOPS_DB $FLOPS_USER $FLOPS_PG_ALLOW scram-sha-256"
+    if ! grep -qxF "$RULE" "$HBA"; then
+        log "letting $FLOPS_USER in from $FLOPS_PG_ALLOW ($HBA)"
+        printf '# added by infra/postgres/up.sh (FLOPS_PG_LISTEN)\n%s\n' "$RULE" >> "$HBA"
+        if [[ "$(status)" == online* ]]; then
+            pg_ctlcluster "$CVER" "$CNAME" reload </dev/null >/dev/null 3>&- 9>&-
+        fi
+    fi
+fi
 if [[ "$(status)" != online* ]]; then
     install -d -o postgres -g postgres -m 2775 /var/run/postgresql
     log "starting cluster $CVER/$CNAME"
@@ -103,6 +136,16 @@ for i in $(seq 1 120); do
     (( i == 120 )) && die "server on 127.0.0.1:$PGPORT not accepting connections after 60s"
     sleep 0.5
 done
+# A server started before the address existed (the bridge was made again) never bound it.
+if [[ $HOST != 127.0.0.1 ]] && ! pg_isready -q -h "$HOST" -p "$PGPORT"; then
+    log "not listening on $HOST:$PGPORT yet; restarting $CVER/$CNAME"
+    pg_ctlcluster "$CVER" "$CNAME" restart </dev/null >/dev/null 3>&- 9>&-
+    for i in $(seq 1 120); do
+        if pg_isready -q -h "$HOST" -p "$PGPORT"; then break; fi
+        (( i == 120 )) && die "server on $HOST:$PGPORT not accepting connections after 60s"
+        sleep 0.5
+    done
+fi
 
 # --- 4. role and database ---------------------------------------------------------------------
 psql_admin() { as_postgres psql -X -q -v ON_ERROR_STOP=1 -p "$PGPORT" -d postgres "$@"; }
@@ -126,8 +169,8 @@ for f in "${SCHEMA_FILES[@]}"; do
     args+=(-f "$HERE/$f")
 done
 PGPASSWORD="$FLOPS_PASSWORD" PGOPTIONS='-c client_min_messages=warning' \
-    psql -X -q -v ON_ERROR_STOP=1 --single-transaction -h 127.0.0.1 -p "$PGPORT" -U "$FLOPS_USER" -d "$FLOPS_DB" \
+    psql -X -q -v ON_ERROR_STOP=1 --single-transaction -h "$HOST" -p "$PGPORT" -U "$FLOPS_USER" -d "$FLOPS_DB" \
     -c "SELECT pg_advisory_xact_lock(727274)" "${args[@]}" >/dev/null
 log "schema applied to $FLOPS_DB"
 
-echo "Host=127.0.0.1;Port=$PGPORT;Database=$FLOPS_DB;Username=$FLOPS_USER;Password=$FLOPS_PASSWORD" >&3
+echo "Host=$HOST;Port=$PGPORT;Database=$FLOPS_DB;Username=$FLOPS_USER;Password=$FLOPS_PASSWORD" >&3
