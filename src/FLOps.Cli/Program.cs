@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FLOps.Cli;
 using FLOps.Cli.Bench;
+using FLOps.Cli.Certs;
 using FLOps.Cli.Cluster;
 using FLOps.Cli.Demo;
 using FLOps.Cli.Learner;
@@ -14,5 +15,6 @@ var root = new RootCommand("flops: federated learning orchestrated by Orleans gr
     ServeCommand.CreateGateway(),
     LearnerCommand.Create(),
     BenchCommand.Create(),
+    CertsCommand.Create(),
 };
 return await CommandLineRunner.RunAsync(root, args);

@@ -1,11 +1,36 @@
 using System.Net;
+using FLOps.Tls;
 
 namespace FLOps.Learner;
 
 /// <summary>The HTTP client a learner agent talks to its gateway with, set up for a peer it does not trust.</summary>
 public static class LearnerHttpClient
 {
-    public static SocketsHttpHandler CreateHandler() => new()
+    /// <param name="authorityPath">
+    /// A PEM file of the private CA that signed an <c>https://</c> gateway's certificate: the
+    /// client then trusts that CA only, and still checks the gateway's name. Without it, the
+    /// machine's trust store.
+    /// </param>
+    /// <exception cref="TlsConfigurationException">The CA file is missing or wrong; the message names it.</exception>
+    public static SocketsHttpHandler CreateHandler(string? authorityPath = null)
+    {
+        var handler = CreateLimitedHandler();
+        return authorityPath is null ? handler : PrivateAuthority.TrustOnly(handler, authorityPath);
+    }
+
+    /// <summary>
+    /// A client without an overall timeout: <see cref="LearnerAgent"/> bounds every exchange itself
+    /// (<see cref="LearnerOptions.RequestTimeout"/>, plus the long poll's wait), body included, which
+    /// <see cref="HttpClient.Timeout"/> would not do for a body read as a stream.
+    /// </summary>
+    public static HttpClient Create(HttpMessageHandler? handler = null) =>
+        new(handler ?? CreateHandler(), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+
+    /// <summary>A client (as <see cref="Create(HttpMessageHandler?)"/>) that trusts the private CA in <paramref name="authorityPath"/>, if given.</summary>
+    /// <exception cref="TlsConfigurationException">The CA file is missing or wrong; the message names it.</exception>
+    public static HttpClient Create(string? authorityPath) => Create(CreateHandler(authorityPath));
+
+    private static SocketsHttpHandler CreateLimitedHandler() => new()
     {
         ConnectTimeout = TimeSpan.FromSeconds(10),
 
@@ -25,12 +50,4 @@ public static class LearnerHttpClient
         // Follows a gateway whose address changes behind its name.
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
     };
-
-    /// <summary>
-    /// A client without an overall timeout: <see cref="LearnerAgent"/> bounds every exchange itself
-    /// (<see cref="LearnerOptions.RequestTimeout"/>, plus the long poll's wait), body included, which
-    /// <see cref="HttpClient.Timeout"/> would not do for a body read as a stream.
-    /// </summary>
-    public static HttpClient Create(HttpMessageHandler? handler = null) =>
-        new(handler ?? CreateHandler(), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
 }

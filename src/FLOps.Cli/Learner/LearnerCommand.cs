@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FLOps.Learner;
+using FLOps.Tls;
 
 namespace FLOps.Cli.Learner;
 
@@ -13,7 +14,8 @@ public static class LearnerCommand
         var dataTags = new Option<string[]>("--data-tag") { Description = "Data tags of the local data (repeatable)", DefaultValueFactory = _ => ["mnist"], AllowMultipleArgumentsPerToken = true };
         var cluster = new Option<string>("--cluster") { Description = "Edge cluster of this device", DefaultValueFactory = _ => "default" };
         var name = new Option<string?>("--name") { Description = "Device name (default: host and process id)" };
-        var command = new Command("learner", "Run a real device: register with a gateway, pull tasks, train on local data, push updates") { gateway, apiKey, data, dataTags, cluster, name };
+        var authority = new Option<string?>("--ca") { Description = "PEM file of the private CA that signed an https:// gateway's certificate (flops certs create); trusted instead of the machine's CAs" };
+        var command = new Command("learner", "Run a real device: register with a gateway, pull tasks, train on local data, push updates") { gateway, apiKey, data, dataTags, cluster, name, authority };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var key = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("FLOPS_API_KEY") ?? throw new UsageException("--api-key (or FLOPS_API_KEY) is required");
@@ -22,6 +24,7 @@ public static class LearnerCommand
                 throw new UsageException($"--gateway: '{parse.GetValue(gateway)}' is not an http(s) URL");
             }
 
+            using var http = CreateHttpClient(gatewayUri, parse.GetValue(authority));
             Learning.Data.Dataset local;
             try
             {
@@ -40,7 +43,6 @@ public static class LearnerCommand
                 DataTags = parse.GetValue(dataTags)!,
                 Cluster = parse.GetValue(cluster)!,
             };
-            using var http = LearnerHttpClient.Create();
             var agent = new LearnerAgent(http, options, local, line => Console.WriteLine($"flops learner: {line}"));
             try
             {
@@ -56,5 +58,23 @@ public static class LearnerCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static HttpClient CreateHttpClient(Uri gateway, string? authorityPath)
+    {
+        // A CA for a plain http:// gateway would protect nothing, which its user would not expect.
+        if (authorityPath is not null && gateway.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new UsageException($"--ca: only an https:// gateway is checked against a CA (got {gateway})");
+        }
+
+        try
+        {
+            return LearnerHttpClient.Create(authorityPath);
+        }
+        catch (TlsConfigurationException e)
+        {
+            throw new UsageException($"--ca: {e.Message}");
+        }
     }
 }
