@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using FLOps.Abstractions.Limits;
 using FLOps.Grains;
 using FLOps.Grains.Placement;
+using FLOps.Hosting.Network;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -56,11 +57,22 @@ public static class EmbeddedSilo
         return builder.Build();
     }
 
-    /// <summary>The embedded configuration of a silo builder: localhost clustering, state and reminders in memory.</summary>
-    public static ISiloBuilder UseFlopsEmbedded(this ISiloBuilder silo, int siloPort, int gatewayPort)
+    /// <summary>
+    /// The embedded configuration of a silo builder: a cluster of this one silo, state and
+    /// reminders in memory; reached on loopback unless <paramref name="network"/> says otherwise.
+    /// </summary>
+    public static ISiloBuilder UseFlopsEmbedded(this ISiloBuilder silo, int siloPort, int gatewayPort, SiloNetwork? network = null)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        silo.UseLocalhostClustering(siloPort, gatewayPort);
+        network ??= SiloNetwork.Loopback;
+        silo.UseLocalhostClustering(siloPort, gatewayPort, new IPEndPoint(network.Advertise, siloPort));
+        // Configured after localhost clustering, so the advertised address replaces its loopback one.
+        silo.ConfigureEndpoints(network.Advertise, siloPort, gatewayPort, listenOnAnyHostAddress: network.ListenOnAnyInterface);
+        if (network.Tls is { } tls)
+        {
+            silo.UseClusterTls(tls);
+        }
+
         return silo.AddFlopsInMemoryState().AddFlopsGrains();
     }
 
