@@ -7,6 +7,7 @@ using FLOps.Hosting.Network;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using FLOps.Tls;
 using Orleans.Storage;
 
 namespace FLOps.Hosting;
@@ -30,6 +31,9 @@ public sealed record EmbeddedSiloOptions
 
     /// <summary>See <see cref="EdgePlacementOptions.Strict"/>: on when the process hosts edge silos.</summary>
     public bool StrictEdgePlacement { get; init; }
+
+    /// <summary>Mutual TLS between the process's silos (what it costs is measured by <c>flops bench transport</c>).</summary>
+    public ClusterTls? Tls { get; init; }
 }
 
 /// <summary>
@@ -51,6 +55,10 @@ public static class EmbeddedSilo
         {
             silo.UseLocalhostClustering(siloPort, gatewayPort, options.PrimarySiloPort == 0 ? null : new IPEndPoint(IPAddress.Loopback, options.PrimarySiloPort));
             silo.AddFlopsInMemoryState().AddFlopsGrains(options.Role, options.StrictEdgePlacement);
+            if (options.Tls is { } tls)
+            {
+                silo.UseClusterTls(tls);
+            }
         });
         builder.AddFlopsTelemetry(options.Telemetry);
         configureServices?.Invoke(builder.Services);
