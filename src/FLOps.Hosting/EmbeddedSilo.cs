@@ -4,10 +4,10 @@ using FLOps.Abstractions.Limits;
 using FLOps.Grains;
 using FLOps.Grains.Placement;
 using FLOps.Hosting.Network;
+using FLOps.Tls;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using FLOps.Tls;
 using Orleans.Storage;
 
 namespace FLOps.Hosting;
