@@ -58,7 +58,7 @@ public sealed class EmbeddedCluster : IAsyncDisposable
             foreach (var name in edgeClusters)
             {
                 var edge = EmbeddedSilo.Build(
-                    new EmbeddedSiloOptions { Role = SiloRole.EdgeOf(name), PrimarySiloPort = cloudOptions.SiloPort, StrictEdgePlacement = strict, MinimumLogLevel = cloud.MinimumLogLevel },
+                    new EmbeddedSiloOptions { Role = SiloRole.EdgeOf(name), PrimarySiloPort = cloudOptions.SiloPort, StrictEdgePlacement = strict, MinimumLogLevel = cloud.MinimumLogLevel, Tls = cloud.Tls },
                     Share);
                 hosts.Add(edge);
                 await edge.StartAsync(cancellationToken);

@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using FLOps.Abstractions.Limits;
 using FLOps.Grains;
 using FLOps.Grains.Placement;
+using FLOps.Hosting.Network;
+using FLOps.Tls;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -29,6 +31,9 @@ public sealed record EmbeddedSiloOptions
 
     /// <summary>See <see cref="EdgePlacementOptions.Strict"/>: on when the process hosts edge silos.</summary>
     public bool StrictEdgePlacement { get; init; }
+
+    /// <summary>Mutual TLS between the process's silos (what it costs is measured by <c>flops bench transport</c>).</summary>
+    public ClusterTls? Tls { get; init; }
 }
 
 /// <summary>
@@ -50,17 +55,32 @@ public static class EmbeddedSilo
         {
             silo.UseLocalhostClustering(siloPort, gatewayPort, options.PrimarySiloPort == 0 ? null : new IPEndPoint(IPAddress.Loopback, options.PrimarySiloPort));
             silo.AddFlopsInMemoryState().AddFlopsGrains(options.Role, options.StrictEdgePlacement);
+            if (options.Tls is { } tls)
+            {
+                silo.UseClusterTls(tls);
+            }
         });
         builder.AddFlopsTelemetry(options.Telemetry);
         configureServices?.Invoke(builder.Services);
         return builder.Build();
     }
 
-    /// <summary>The embedded configuration of a silo builder: localhost clustering, state and reminders in memory.</summary>
-    public static ISiloBuilder UseFlopsEmbedded(this ISiloBuilder silo, int siloPort, int gatewayPort)
+    /// <summary>
+    /// The embedded configuration of a silo builder: a cluster of this one silo, state and
+    /// reminders in memory; reached on loopback unless <paramref name="network"/> says otherwise.
+    /// </summary>
+    public static ISiloBuilder UseFlopsEmbedded(this ISiloBuilder silo, int siloPort, int gatewayPort, SiloNetwork? network = null)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        silo.UseLocalhostClustering(siloPort, gatewayPort);
+        network ??= SiloNetwork.Loopback;
+        silo.UseLocalhostClustering(siloPort, gatewayPort, new IPEndPoint(network.Advertise, siloPort));
+        // Configured after localhost clustering, so the advertised address replaces its loopback one.
+        silo.ConfigureEndpoints(network.Advertise, siloPort, gatewayPort, listenOnAnyHostAddress: network.ListenOnAnyInterface);
+        if (network.Tls is { } tls)
+        {
+            silo.UseClusterTls(tls);
+        }
+
         return silo.AddFlopsInMemoryState().AddFlopsGrains();
     }
 

@@ -1,9 +1,10 @@
-using System.Net;
 using FLOps.Grains;
 using FLOps.Grains.Placement;
 using FLOps.Grains.Services;
+using FLOps.Hosting.Network;
 using FLOps.Hosting.Resilience;
 using FLOps.Storage;
+using FLOps.Tls;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -37,6 +38,9 @@ public sealed record PostgresSiloOptions
 
     /// <summary>Cloud (the default) or an edge silo of a named cluster, published as silo metadata.</summary>
     public SiloRole Role { get; init; } = SiloRole.CloudSilo;
+
+    /// <summary>The address it is reached at and listens on, and its TLS; loopback and plaintext by default.</summary>
+    public SiloNetwork Network { get; init; } = SiloNetwork.Loopback;
 }
 
 /// <summary>
@@ -79,7 +83,12 @@ public static class PostgresCluster
             o.ClusterId = options.ClusterId;
             o.ServiceId = options.ServiceId;
         });
-        silo.ConfigureEndpoints(IPAddress.Loopback, options.SiloPort, options.GatewayPort);
+        silo.ConfigureEndpoints(options.Network.Advertise, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: options.Network.ListenOnAnyInterface);
+        if (options.Network.Tls is { } tls)
+        {
+            silo.UseClusterTls(tls);
+        }
+
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = Invariant;
@@ -126,16 +135,17 @@ public static class PostgresCluster
     }
 
     /// <summary>An Orleans client of a durable cluster; it finds the gateways in the membership table.</summary>
-    public static IHost BuildClient(string connectionString, string clusterId = DefaultClusterId, string serviceId = DefaultServiceId)
+    public static IHost BuildClient(string connectionString, string clusterId = DefaultClusterId, string serviceId = DefaultServiceId, ClusterTls? tls = null)
     {
         PostgresDatabase.Parse(connectionString);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleansClient(client => client.UseFlopsPostgresClient(connectionString, clusterId, serviceId));
+        builder.UseOrleansClient(client => client.UseFlopsPostgresClient(connectionString, clusterId, serviceId, tls));
         return builder.Build();
     }
 
-    public static IClientBuilder UseFlopsPostgresClient(this IClientBuilder client, string connectionString, string clusterId = DefaultClusterId, string serviceId = DefaultServiceId)
+    /// <param name="tls">The client's certificate and the cluster CA, when the cluster's silos require TLS.</param>
+    public static IClientBuilder UseFlopsPostgresClient(this IClientBuilder client, string connectionString, string clusterId = DefaultClusterId, string serviceId = DefaultServiceId, ClusterTls? tls = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         client.Configure<ClusterOptions>(o =>
@@ -151,6 +161,11 @@ public static class PostgresCluster
         client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
         client.Services.AddStorageExceptionSerialization();
         client.AddActivityPropagation();
+        if (tls is not null)
+        {
+            client.UseClusterTls(tls);
+        }
+
         return client;
     }
 }

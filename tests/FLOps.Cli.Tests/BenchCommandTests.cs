@@ -35,6 +35,21 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task Transport_sends_updates_over_plaintext_and_mutual_TLS_and_reports_the_ratio_of_the_two()
+    {
+        var run = await FlopsProcess.RunAsync("bench", "transport", "--parameters", "10000", "--updates", "3", "--turns", "1", "--json");
+
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        using var json = JsonDocument.Parse(run.OutputLines[^1]);
+        var result = json.RootElement;
+        var plaintext = result.GetProperty("plaintextSecondsPerUpdate").GetDouble();
+        var tls = result.GetProperty("tlsSecondsPerUpdate").GetDouble();
+        Assert.True(plaintext > 0 && tls > 0);
+        Assert.Equal(tls / plaintext, result.GetProperty("tlsRatio").GetDouble(), 0.01);
+        Assert.Equal(10_000, result.GetProperty("parameters").GetInt32());
+    }
+
+    [Fact]
     public async Task Scale_runs_the_project_to_completion_and_ends_with_one_json_line_holding_the_contract_fields()
     {
         var run = await FlopsProcess.RunAsync("bench", "scale", "--devices", "100", "--rounds", "1", "--json");

@@ -14,6 +14,7 @@ public static class BenchCommand
     [
         AggregateBenchCommand.Create,
         ScaleBenchCommand.Create,
+        TransportBenchCommand.Create,
     ];
 
     public static Command Create()

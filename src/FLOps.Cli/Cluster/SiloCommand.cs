@@ -14,17 +14,19 @@ public static class SiloCommand
         var role = new Option<string>("--role") { Description = "cloud or edge", DefaultValueFactory = _ => "cloud" };
         var edgeCluster = new Option<string?>("--cluster") { Description = "Edge cluster of an edge silo" };
         var metrics = new MetricsOptions();
+        var network = new NetworkOptions();
         var command = new Command("silo", "Run one silo of a durable cluster (membership, state and reminders in PostgreSQL)")
         {
             siloPort, gatewayPort, role, edgeCluster,
         };
-        foreach (var option in cluster.All.Concat(metrics.All))
+        foreach (var option in cluster.All.Concat(metrics.All).Concat(network.ForSilo))
         {
             command.Options.Add(option);
         }
 
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var siloNetwork = network.Silo(parse);
             var connectionString = parse.GetValue(cluster.Postgres) ?? throw new UsageException("--postgres is required: a silo keeps its cluster's state in PostgreSQL (infra/postgres/up.sh prints the connection string)");
             SiloRole siloRole;
             try
@@ -40,11 +42,12 @@ public static class SiloCommand
             {
                 Telemetry = metrics.Telemetry(parse, "flops-silo"),
                 Role = siloRole,
+                Network = siloNetwork,
             };
             using var host = await PostgresCluster.BuildSiloAsync(options, cancellationToken);
             await host.StartAsync(cancellationToken);
             var endpoint = options.Telemetry.MetricsPort is { } port ? $", metrics http://{options.Telemetry.MetricsHost}:{port}/metrics" : "";
-            await Console.Out.WriteLineAsync($"flops silo ready: 127.0.0.1:{options.SiloPort}, gateway {options.GatewayPort}, cluster '{options.ClusterId}', service '{options.ServiceId}', role {siloRole}{endpoint}");
+            await Console.Out.WriteLineAsync($"flops silo ready: {siloNetwork.Advertise}:{options.SiloPort}{(siloNetwork.ListenOnAnyInterface ? " (listening on every interface)" : "")}, gateway {options.GatewayPort}, {(siloNetwork.Tls is null ? "plaintext" : "mutual TLS")}, cluster '{options.ClusterId}', service '{options.ServiceId}', role {siloRole}{endpoint}");
             return await CommandLineRunner.RunUntilCancelledAsync(host, cancellationToken);
         });
         return command;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FLOps.Cli.Cluster;
+using FLOps.Hosting.Network;
 
 namespace FLOps.Cli.Demo;
 
@@ -41,7 +42,8 @@ public static class DemoCommand
             strategy, strategyParams, mode, edgeClusters, cycles, byzantine, attack, maxUpdateNorm, clippingNorm, noiseMultiplier, onRoundFailure, output, json, siloPort, gatewayPort,
         };
         var cluster = new ClusterOptions();
-        foreach (var option in cluster.All.Concat(metrics.All))
+        var network = new NetworkOptions();
+        foreach (var option in cluster.All.Concat(metrics.All).Concat(network.ForSilo))
         {
             command.Options.Add(option);
         }
@@ -81,7 +83,12 @@ public static class DemoCommand
             if (parse.GetValue(cluster.Postgres) is { } connectionString)
             {
                 NotYetSupported(settings.EdgeClusters != 0, "--edge-clusters with --postgres (start edge silos with flops silo --role edge --cluster NAME; the project uses those live)");
-                settings = settings with { Durable = cluster.SiloOptions(parse, connectionString, settings.SiloPort, settings.GatewayPort) with { Telemetry = settings.Telemetry } };
+                settings = settings with { Durable = cluster.SiloOptions(parse, connectionString, settings.SiloPort, settings.GatewayPort) with { Telemetry = settings.Telemetry, Network = network.Silo(parse) } };
+            }
+
+            else if (network.Silo(parse) != SiloNetwork.Loopback)
+            {
+                throw new UsageException("--advertise, --listen-any and --tls-* are for a demo whose silo joins a cluster (--postgres); the embedded demo stays on loopback");
             }
 
             return await DemoRunner.RunAsync(settings, Console.Out, cancellationToken);

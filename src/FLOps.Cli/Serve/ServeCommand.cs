@@ -3,6 +3,7 @@ using FLOps.Cli.Cluster;
 using FLOps.Gateway;
 using FLOps.Hosting;
 using FLOps.Storage;
+using FLOps.Tls;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -27,27 +28,30 @@ public static class ServeCommand
         var siloPort = new Option<int>("--silo-port") { Description = "Port for silo-to-silo traffic (default: 11111 with --postgres, a free one without)" };
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Port for Orleans clients (default: 30000 with --postgres, a free one without)" };
         var metrics = new MetricsOptions();
+        var network = new NetworkOptions();
         var command = new Command("serve", "Run a silo and the HTTP gateway in one process; in memory, or durable with --postgres") { urls, siloPort, gatewayPort };
-        foreach (var option in cluster.All.Concat(metrics.All))
+        foreach (var option in cluster.All.Concat(metrics.All).Concat(network.ForSilo))
         {
             command.Options.Add(option);
         }
 
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var siloNetwork = network.Silo(parse);
+            network.CheckUrls(parse, parse.GetValue(urls)!, siloNetwork.Tls);
             var telemetry = metrics.Telemetry(parse, "flops-serve");
-            var builder = NewBuilder(parse.GetValue(urls)!, telemetry);
+            var builder = NewBuilder(parse.GetValue(urls)!, telemetry, siloNetwork.Tls);
             string? notice = null;
             if (parse.GetValue(cluster.Postgres) is { } connectionString)
             {
-                var options = cluster.SiloOptions(parse, connectionString, Or(parse.GetValue(siloPort), 11111), Or(parse.GetValue(gatewayPort), 30000));
+                var options = cluster.SiloOptions(parse, connectionString, Or(parse.GetValue(siloPort), 11111), Or(parse.GetValue(gatewayPort), 30000)) with { Network = siloNetwork };
                 await PostgresDatabase.EnsureReadyAsync(connectionString, cancellationToken);
                 builder.UseOrleans(silo => silo.UseFlopsPostgres(options));
                 builder.Services.AddSingleton(new DatabaseProbe(connectionString));
             }
             else
             {
-                builder.UseOrleans(silo => silo.UseFlopsEmbedded(Or(parse.GetValue(siloPort), EmbeddedSilo.FreeTcpPort()), Or(parse.GetValue(gatewayPort), EmbeddedSilo.FreeTcpPort())));
+                builder.UseOrleans(silo => silo.UseFlopsEmbedded(Or(parse.GetValue(siloPort), EmbeddedSilo.FreeTcpPort()), Or(parse.GetValue(gatewayPort), EmbeddedSilo.FreeTcpPort()), siloNetwork));
                 notice = InMemoryNotice;
             }
 
@@ -61,19 +65,22 @@ public static class ServeCommand
         var cluster = new ClusterOptions();
         var urls = UrlsOption();
         var metrics = new MetricsOptions();
+        var network = new NetworkOptions();
         var command = new Command("gateway", "Run the HTTP gateway as an Orleans client of a durable cluster (--postgres)") { urls };
-        foreach (var option in cluster.All.Concat(metrics.All))
+        foreach (var option in cluster.All.Concat(metrics.All).Concat(network.ForClient))
         {
             command.Options.Add(option);
         }
 
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var tls = network.LoadTls(parse);
+            network.CheckUrls(parse, parse.GetValue(urls)!, tls);
             var connectionString = parse.GetValue(cluster.Postgres) ?? throw new UsageException("--postgres is required: the gateway finds the cluster's silos in its database");
             await PostgresDatabase.EnsureReadyAsync(connectionString, cancellationToken);
             var telemetry = metrics.Telemetry(parse, "flops-gateway");
-            var builder = NewBuilder(parse.GetValue(urls)!, telemetry);
-            builder.UseOrleansClient(client => client.UseFlopsPostgresClient(connectionString, parse.GetValue(cluster.ClusterId)!, parse.GetValue(cluster.ServiceId)!));
+            var builder = NewBuilder(parse.GetValue(urls)!, telemetry, tls);
+            builder.UseOrleansClient(client => client.UseFlopsPostgresClient(connectionString, parse.GetValue(cluster.ClusterId)!, parse.GetValue(cluster.ServiceId)!, tls));
             builder.Services.AddSingleton(new DatabaseProbe(connectionString));
             return await RunAsync(builder, "gateway", parse.GetValue(urls)!, telemetry, notice: null, cancellationToken);
         });
@@ -88,7 +95,8 @@ public static class ServeCommand
     /// The API's URLs, plus the metrics port when one is given. <c>/metrics</c> answers on both: on
     /// the metrics port to anyone who reaches it, on the API's port only to a metrics key.
     /// </summary>
-    private static WebApplicationBuilder NewBuilder(string urls, FlopsTelemetryOptions telemetry)
+    /// <param name="tls">Serves the <c>https://</c> URLs with the host's certificate (the cluster's); learners trust its CA with <c>--ca</c>.</param>
+    private static WebApplicationBuilder NewBuilder(string urls, FlopsTelemetryOptions telemetry, ClusterTls? tls)
     {
         if (telemetry.MetricsPort is { } metricsPort && ApiPorts(urls).Contains(metricsPort))
         {
@@ -97,6 +105,12 @@ public static class ServeCommand
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(telemetry.MetricsPort is { } port ? $"{urls};http://{telemetry.MetricsHost}:{port}" : urls);
+        if (tls is not null)
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = tls.Certificate));
+        }
+
         builder.AddFlopsMetrics(telemetry.ServiceName);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
