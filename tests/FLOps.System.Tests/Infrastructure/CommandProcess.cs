@@ -68,17 +68,28 @@ public sealed class CommandProcess : IAsyncDisposable
             gatewayPort);
     }
 
-    /// <summary>Starts <c>flops ARGS</c> and waits until it prints a line starting with <paramref name="readyPrefix"/>.</summary>
-    public static async Task<CommandProcess> StartAsync(string[] args, string readyPrefix, int siloPort = 0, int gatewayPort = 0, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts <c>flops ARGS</c> (through <paramref name="launcher"/>: inside a network namespace, say)
+    /// and waits until it prints a line starting with <paramref name="readyPrefix"/>.
+    /// </summary>
+    public static async Task<CommandProcess> StartAsync(string[] args, string readyPrefix, int siloPort = 0, int gatewayPort = 0, IReadOnlyDictionary<string, string>? environment = null, Launcher? launcher = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var process = Launch(args, readyPrefix, siloPort, gatewayPort, environment, launcher);
+        await process._ready.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        return process;
+    }
+
+    /// <summary>Starts <c>flops ARGS</c> without waiting for it to be ready: for a process that is meant never to be.</summary>
+    public static CommandProcess Launch(string[] args, string readyPrefix, int siloPort = 0, int gatewayPort = 0, IReadOnlyDictionary<string, string>? environment = null, Launcher? launcher = null)
+    {
+        var commandLine = (launcher ?? Launcher.Local).CommandLine(args);
+        var start = new ProcessStartInfo(commandLine[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "flops.dll"));
-        foreach (var arg in args)
+        foreach (var arg in commandLine.Skip(1))
         {
             start.ArgumentList.Add(arg);
         }
@@ -95,7 +106,6 @@ public sealed class CommandProcess : IAsyncDisposable
         silo._process.Start();
         silo._process.BeginOutputReadLine();
         silo._process.BeginErrorReadLine();
-        await silo._ready.Task.WaitAsync(TimeSpan.FromMinutes(2));
         return silo;
     }
 
