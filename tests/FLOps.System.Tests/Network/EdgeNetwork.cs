@@ -84,7 +84,8 @@ public sealed class EdgeNetwork : IAsyncLifetime
             await CreateCertificatesAsync(Certificates, [Hosts.BridgeAddress, .. Hosts.All.Select(h => h.Address)]);
             _userTls = ClusterTls.Load(FilesFor(Certificates, Hosts.BridgeAddress));
 
-            // The silos start side by side; the cloud silo first gets no head start it needs.
+            // The silos start side by side: none needs another to be up first. A process that was
+            // started when a later one failed is ended with its namespace (down.sh).
             var silos = await Task.WhenAll(new[] { Cloud }.Concat(Edges).Select(h => StartSiloAsync(Hosts[h])));
             foreach (var (host, silo) in new[] { Cloud }.Concat(Edges).Zip(silos))
             {
