@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using FLOps.Abstractions.Limits;
 using FLOps.Grains;
 using FLOps.Grains.Placement;
+using FLOps.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

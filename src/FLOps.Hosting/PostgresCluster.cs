@@ -1,9 +1,10 @@
 using System.Net;
 using FLOps.Grains;
-using FLOps.Hosting.Resilience;
 using FLOps.Grains.Placement;
 using FLOps.Grains.Services;
+using FLOps.Hosting.Resilience;
 using FLOps.Storage;
+using FLOps.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -3,6 +3,7 @@ using FLOps.Cli.Cluster;
 using FLOps.Gateway;
 using FLOps.Hosting;
 using FLOps.Storage;
+using FLOps.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

@@ -1,5 +1,5 @@
 using System.Collections;
-using FLOps.Grains.Telemetry;
+using FLOps.Abstractions.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -8,7 +8,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace FLOps.Hosting;
+namespace FLOps.Telemetry;
 
 /// <summary>What a process exports: a Prometheus endpoint if a port is given; OTLP if the environment names a collector.</summary>
 public sealed record FlopsTelemetryOptions
@@ -40,12 +40,12 @@ public static class FlopsTelemetry
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     /// <summary>Meters exported by every host: FLOps' own, Orleans' and the .NET runtime's.</summary>
-    public static readonly IReadOnlyList<string> Meters = [FlopsMetrics.MeterName, "Microsoft.Orleans", "System.Runtime"];
+    public static readonly IReadOnlyList<string> Meters = [FlopsInstrumentation.MeterName, "Microsoft.Orleans", "System.Runtime"];
 
     /// <summary>Activity sources traced: FLOps' rounds and device tasks, Orleans' grain calls.</summary>
     public static readonly IReadOnlyList<string> ActivitySources =
     [
-        FlopsTracing.SourceName,
+        FlopsInstrumentation.ActivitySourceName,
         Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName,
         Orleans.Diagnostics.ActivitySources.RuntimeActivitySourceName,
     ];
