@@ -1,4 +1,5 @@
 using System.Net;
+using FLOps.Clustering;
 using FLOps.Grains;
 using FLOps.Grains.Placement;
 using FLOps.Grains.Services;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FLOps.Cli.Cluster;
+using FLOps.Clustering;
 using FLOps.Gateway;
 using FLOps.Hosting;
 using FLOps.Storage;
