@@ -5,6 +5,7 @@ using FLOps.Grains;
 using FLOps.Grains.Placement;
 using FLOps.Hosting.Network;
 using FLOps.Tls;
+using FLOps.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

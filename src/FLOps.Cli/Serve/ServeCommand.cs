@@ -1,9 +1,11 @@
 using System.CommandLine;
 using FLOps.Cli.Cluster;
+using FLOps.Clustering;
 using FLOps.Gateway;
 using FLOps.Hosting;
 using FLOps.Storage;
 using FLOps.Tls;
+using FLOps.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
