@@ -1,7 +1,7 @@
 using FLOps.Clustering;
+using FLOps.Grains;
 using FLOps.Grains.Placement;
 using FLOps.Grains.Services;
-using FLOps.Grains;
 using FLOps.Hosting.Network;
 using FLOps.Hosting.Resilience;
 using FLOps.Storage;
