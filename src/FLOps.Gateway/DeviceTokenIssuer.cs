@@ -1,5 +1,4 @@
 using FLOps.Abstractions.Devices;
-using FLOps.Grains.Devices;
 
 namespace FLOps.Gateway;
 

@@ -1,6 +1,6 @@
 using FLOps.Abstractions.Limits;
 using FLOps.Abstractions.Projects;
-using FLOps.Storage;
+using FLOps.Clustering;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;

@@ -1,4 +1,4 @@
-using FLOps.Hosting;
+using FLOps.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using OpenTelemetry.Metrics;

@@ -4,6 +4,7 @@ using FLOps.Abstractions.Limits;
 using FLOps.Grains;
 using FLOps.Grains.Placement;
 using FLOps.Hosting.Network;
+using FLOps.Telemetry;
 using FLOps.Tls;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

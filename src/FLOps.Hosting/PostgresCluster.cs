@@ -1,9 +1,11 @@
+using FLOps.Clustering;
 using FLOps.Grains;
 using FLOps.Grains.Placement;
 using FLOps.Grains.Services;
 using FLOps.Hosting.Network;
 using FLOps.Hosting.Resilience;
 using FLOps.Storage;
+using FLOps.Telemetry;
 using FLOps.Tls;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using FLOps.Abstractions.Projects;
 using FLOps.Abstractions.Rounds;
+using FLOps.Abstractions.Telemetry;
 using FLOps.Grains.Telemetry;
 using FLOps.Learning.Validation;
 
@@ -114,7 +115,7 @@ public sealed class FlopsMetricsTests(FlopsClusterFixture fixture)
             {
                 InstrumentPublished = (instrument, l) =>
                 {
-                    if (instrument.Meter.Name == FlopsMetrics.MeterName)
+                    if (instrument.Meter.Name == FlopsInstrumentation.MeterName)
                     {
                         l.EnableMeasurementEvents(instrument);
                     }

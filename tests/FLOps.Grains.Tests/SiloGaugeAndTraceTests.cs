@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using FLOps.Abstractions.Devices;
 using FLOps.Abstractions.Projects;
+using FLOps.Abstractions.Telemetry;
 using FLOps.Grains.Telemetry;
 
 namespace FLOps.Grains.Tests;
@@ -129,11 +130,11 @@ public sealed class SiloGaugeAndTraceTests(FlopsClusterFixture fixture)
         var spans = new ConcurrentBag<Activity>();
         using var listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == FlopsTracing.SourceName || source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal),
+            ShouldListenTo = source => source.Name == FlopsInstrumentation.ActivitySourceName || source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal),
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = activity =>
             {
-                if (activity.Source.Name == FlopsTracing.SourceName && Equals(activity.GetTagItem("project"), projectId))
+                if (activity.Source.Name == FlopsInstrumentation.ActivitySourceName && Equals(activity.GetTagItem("project"), projectId))
                 {
                     spans.Add(activity);
                 }
@@ -183,7 +184,7 @@ public sealed class SiloGaugeAndTraceTests(FlopsClusterFixture fixture)
             {
                 InstrumentPublished = (published, l) =>
                 {
-                    if (published.Meter.Name == FlopsMetrics.MeterName && published.Name == instrument)
+                    if (published.Meter.Name == FlopsInstrumentation.MeterName && published.Name == instrument)
                     {
                         l.EnableMeasurementEvents(published);
                     }
@@ -202,7 +203,7 @@ public sealed class SiloGaugeAndTraceTests(FlopsClusterFixture fixture)
             {
                 InstrumentPublished = (instrument, l) =>
                 {
-                    if (instrument.Meter.Name == FlopsMetrics.MeterName && instrument.Name is "flops.projects" or "flops.devices.registered" or "flops.devices.active" or "flops.silo.info")
+                    if (instrument.Meter.Name == FlopsInstrumentation.MeterName && instrument.Name is "flops.projects" or "flops.devices.registered" or "flops.devices.active" or "flops.silo.info")
                     {
                         l.EnableMeasurementEvents(instrument);
                     }

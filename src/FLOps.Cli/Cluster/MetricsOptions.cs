@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Net;
-using FLOps.Hosting;
+using FLOps.Telemetry;
 
 namespace FLOps.Cli.Cluster;
 

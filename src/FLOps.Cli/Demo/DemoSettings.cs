@@ -1,4 +1,5 @@
 using FLOps.Hosting;
+using FLOps.Telemetry;
 
 namespace FLOps.Cli.Demo;
 

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using FLOps.Cli.Cluster;
+using FLOps.Clustering;
 using FLOps.Gateway;
 using FLOps.Hosting;
 using FLOps.Storage;
+using FLOps.Telemetry;
 using FLOps.Tls;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,18 +1,18 @@
 using System.Diagnostics.Metrics;
 using FLOps.Abstractions.Rounds;
+using FLOps.Abstractions.Telemetry;
 using FLOps.Learning.Validation;
 
 namespace FLOps.Grains.Telemetry;
 
 /// <summary>
-/// The <c>FLOps</c> meter: metrics of the learning itself, exported by every host that listens to
-/// it. Labels stay bounded: a project id, an outcome, a reason category, a state, a cluster, a
-/// role; never a device id. The gauges of what lives on a silo are in FlopsMetrics.Gauges.cs.
+/// The <c>FLOps</c> meter (<see cref="FlopsInstrumentation.MeterName"/>): metrics of the learning
+/// itself, exported by every host that listens to it. Labels stay bounded: a project id, an
+/// outcome, a reason category, a state, a cluster, a role; never a device id. The gauges of what
+/// lives on a silo are in FlopsMetrics.Gauges.cs.
 /// </summary>
 public static partial class FlopsMetrics
 {
-    public const string MeterName = "FLOps";
-
     /// <summary>The <c>level</c> of a classic round.</summary>
     public const string FlatLevel = "flat";
 
@@ -22,7 +22,7 @@ public static partial class FlopsMetrics
     /// <summary>The <c>level</c> of a cycle's aggregation of the cluster models at the root (hierarchical mode).</summary>
     public const string CloudLevel = "cloud";
 
-    private static readonly Meter Meter = new(MeterName);
+    private static readonly Meter Meter = new(FlopsInstrumentation.MeterName);
 
     private static readonly Counter<long> RoundsEnded = Meter.CreateCounter<long>("flops.rounds.completed", description: "Rounds ended, by level (flat, edge, cloud) and outcome (closed: aggregated; failed: no quorum)");
     // Buckets for what rounds take here (tens of milliseconds to the 120 s default timeout), not OpenTelemetry's 0, 5, 10, 25, … defaults.

@@ -1,20 +1,21 @@
 using System.Diagnostics;
 using FLOps.Abstractions.Devices;
 using FLOps.Abstractions.Rounds;
+using FLOps.Abstractions.Telemetry;
 
 namespace FLOps.Grains.Telemetry;
 
 /// <summary>
-/// The <c>FLOps</c> activity source: one <c>round</c> span per round attempt, from hand-out to
-/// recorded result, and one <c>device.task</c> span per task a device works on.
+/// The <c>FLOps</c> activity source (<see cref="FlopsInstrumentation.ActivitySourceName"/>): one
+/// <c>round</c> span per round attempt, from hand-out to recorded result, and one
+/// <c>device.task</c> span per task a device works on.
 /// </summary>
 public static class FlopsTracing
 {
-    public const string SourceName = "FLOps";
     public const string RoundSpan = "round";
     public const string DeviceTaskSpan = "device.task";
 
-    private static readonly ActivitySource Source = new(SourceName);
+    private static readonly ActivitySource Source = new(FlopsInstrumentation.ActivitySourceName);
 
     /// <summary>Starts a round's span; <see langword="null"/> when nobody listens.</summary>
     public static Activity? StartRound(RoundPlan plan, int participants, bool resumed)

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using FLOps.Storage;
+using FLOps.Clustering;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -1,12 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace FLOps.Grains.Devices;
+namespace FLOps.Abstractions.Devices;
 
 /// <summary>
 /// A device token is the HMAC-SHA256 of the device id under the cluster's key
-/// (<see cref="FLOps.Abstractions.Devices.IDeviceTokenKeyGrain"/>): whoever holds the key checks a
-/// token without storage, in constant time, and a token opens only its own device.
+/// (<see cref="IDeviceTokenKeyGrain"/>): whoever holds the key (the key's grain, every gateway)
+/// checks a token without storage, in constant time, and a token opens only its own device.
 /// </summary>
 public static class DeviceTokens
 {

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace FLOps.Storage;
+namespace FLOps.Clustering;
 
 /// <summary>Whether the cluster's database answers now: what a readiness check reports as "degraded" when it does not.</summary>
 public sealed class DatabaseProbe(string connectionString)

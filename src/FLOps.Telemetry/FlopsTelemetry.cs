@@ -1,5 +1,5 @@
 using System.Collections;
-using FLOps.Grains.Telemetry;
+using FLOps.Abstractions.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -8,26 +8,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace FLOps.Hosting;
-
-/// <summary>What a process exports: a Prometheus endpoint if a port is given; OTLP if the environment names a collector.</summary>
-public sealed record FlopsTelemetryOptions
-{
-    /// <summary><c>service.name</c> of the process's telemetry (<c>flops-silo</c>, <c>flops-demo</c>, …).</summary>
-    public string ServiceName { get; init; } = "flops";
-
-    /// <summary>Port of a Prometheus <c>/metrics</c> endpoint of its own; <see langword="null"/> for none.</summary>
-    public int? MetricsPort { get; init; }
-
-    /// <summary>
-    /// Where that endpoint listens: loopback unless told; another address of this machine (its
-    /// LAN address) for a Prometheus elsewhere. The HttpListener exporter takes one host name, so
-    /// there is no "every interface".
-    /// </summary>
-    public string MetricsHost { get; init; } = DefaultMetricsHost;
-
-    public const string DefaultMetricsHost = "127.0.0.1";
-}
+namespace FLOps.Telemetry;
 
 /// <summary>
 /// The one definition of FLOps' telemetry, used by every host (silo, demo, serve, gateway): which
@@ -40,12 +21,12 @@ public static class FlopsTelemetry
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     /// <summary>Meters exported by every host: FLOps' own, Orleans' and the .NET runtime's.</summary>
-    public static readonly IReadOnlyList<string> Meters = [FlopsMetrics.MeterName, "Microsoft.Orleans", "System.Runtime"];
+    public static readonly IReadOnlyList<string> Meters = [FlopsInstrumentation.MeterName, "Microsoft.Orleans", "System.Runtime"];
 
     /// <summary>Activity sources traced: FLOps' rounds and device tasks, Orleans' grain calls.</summary>
     public static readonly IReadOnlyList<string> ActivitySources =
     [
-        FlopsTracing.SourceName,
+        FlopsInstrumentation.ActivitySourceName,
         Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName,
         Orleans.Diagnostics.ActivitySources.RuntimeActivitySourceName,
     ];
