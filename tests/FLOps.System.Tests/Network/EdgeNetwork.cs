@@ -138,7 +138,7 @@ public sealed class EdgeNetwork : IAsyncLifetime
 
     /// <summary>
     /// Starts <c>flops silo</c> on a host: the cloud silo, or the edge silo of the cluster named
-    /// after the host. Edge silos take no Orleans clients (<c>--gateway-port 0</c>): a client
+    /// after the host. Edge silos take no Orleans clients (by default, so no port is given them): a client
     /// sends each call through one of the silos it is connected to, and a call routed through an
     /// edge whose link is cut waits for its response timeout (30 s) even when its grain lives on
     /// another edge; through the cloud silo, calls to edge-a carry on while edge-b is away.
@@ -147,10 +147,10 @@ public sealed class EdgeNetwork : IAsyncLifetime
     {
         ArgumentNullException.ThrowIfNull(host);
         var gatewayPort = host.Name == Cloud ? GatewayPort : 0;
-        string[] role = host.Name == Cloud ? ["--role", "cloud"] : ["--role", "edge", "--cluster", host.Name];
+        string[] role = host.Name == Cloud ? ["--role", "cloud", "--gateway-port", GatewayPort.ToString(CultureInfo.InvariantCulture)] : ["--role", "edge", "--cluster", host.Name];
         return CommandProcess.StartAsync(
             ["silo", "--postgres", ConnectionString, "--advertise", host.Address.ToString(), "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture),
-             "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture), "--cluster-id", ClusterId, "--service-id", ClusterId, "--project-tick", "2",
+             "--cluster-id", ClusterId, "--service-id", ClusterId, "--project-tick", "2",
              .. role, .. TlsArguments(certificates ?? Certificates, host.Address)],
             "flops silo ready",
             siloPort,
