@@ -20,7 +20,7 @@ public sealed class MlpKind : IModelKind
     {
     }
 
-    public static MlpKind Instance { get; } = new();
+    public static IModelKind Instance { get; } = new MlpKind();
 
     public string Name => "mlp";
 

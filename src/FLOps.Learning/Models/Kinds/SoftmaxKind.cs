@@ -17,7 +17,7 @@ public sealed class SoftmaxKind : IModelKind
     {
     }
 
-    public static SoftmaxKind Instance { get; } = new();
+    public static IModelKind Instance { get; } = new SoftmaxKind();
 
     public string Name => "softmax";
 
