@@ -65,6 +65,7 @@ public sealed class SoftmaxKind : IModelKind
         private readonly float[] _logits = new float[architecture.ClassCount];
         private readonly float[] _delta = new float[architecture.ClassCount];
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Logits(ReadOnlySpan<float> parameters, ReadOnlySpan<float> features, Span<float> logits)
         {
             var weightCount = _classes * _inputs;
