@@ -1,6 +1,7 @@
 using System.Globalization;
 using FLOps.Learning.Data;
 using FLOps.Learning.Models;
+using FLOps.Learning.Models.Kinds;
 using FLOps.Learning.Training;
 using FLOps.Protocol;
 
@@ -53,22 +54,9 @@ public sealed class TaskValidator
             return badId;
         }
 
-        var architecture = ResolveArchitecture(task.Model, out var badModel);
-        if (architecture is null)
+        if (ResolveArchitecture(task.Model, task.ParameterCount, out var architecture) is { } badModel)
         {
-            return badModel!;
-        }
-
-        // A hostile size must not overflow into a small, plausible count: compute in long, checked.
-        var parameterCount = ParameterCount(architecture);
-        if (parameterCount > MaxParameterCount)
-        {
-            return TaskVerdict.Refuse(TaskRefusal.OutOfRange, Invariant($"{Describe(architecture)} has {parameterCount} parameters, more than the {MaxParameterCount} a learner takes"));
-        }
-
-        if (task.ParameterCount != parameterCount)
-        {
-            return TaskVerdict.Refuse(TaskRefusal.ParameterCountMismatch, Invariant($"the task says {task.ParameterCount} parameters but {Describe(architecture)} has {parameterCount}"));
+            return badModel;
         }
 
         if (task.LocalEpochs is < 1 or > MaxLocalEpochs)
@@ -114,36 +102,63 @@ public sealed class TaskValidator
             : null;
     }
 
-    private static ModelArchitecture? ResolveArchitecture(TaskModelView? model, out TaskVerdict? refusal)
+    /// <summary>
+    /// The task's model from <see cref="ModelCatalog"/>, once its kind is known, its sizes are in
+    /// range and its parameter count (in checked 64-bit arithmetic, before anything is allocated)
+    /// is at most <see cref="MaxParameterCount"/> and the one the task announces; otherwise the refusal.
+    /// </summary>
+    private static TaskVerdict? ResolveArchitecture(TaskModelView? model, int announcedParameterCount, out ModelArchitecture architecture)
     {
-        refusal = null;
+        architecture = null!;
         if (model is null)
         {
-            refusal = TaskVerdict.Refuse(TaskRefusal.MissingField, "the task has no model");
-            return null;
+            return TaskVerdict.Refuse(TaskRefusal.MissingField, "the task has no model");
         }
 
-        var isMlp = string.Equals(model.Kind, "mlp", StringComparison.OrdinalIgnoreCase);
-        if (!isMlp && !string.Equals(model.Kind, "softmax", StringComparison.OrdinalIgnoreCase))
+        var kind = ModelCatalog.Find(model.Kind);
+        if (kind is null)
         {
-            refusal = string.IsNullOrWhiteSpace(model.Kind)
+            return string.IsNullOrWhiteSpace(model.Kind)
                 ? TaskVerdict.Refuse(TaskRefusal.MissingField, "the model has no kind")
-                : TaskVerdict.Refuse(TaskRefusal.UnsupportedModel, $"model.kind '{GatewayText.OneLine(model.Kind, 40)}' is neither softmax nor mlp");
-            return null;
+                : TaskVerdict.Refuse(TaskRefusal.UnsupportedModel, $"model.kind '{GatewayText.OneLine(model.Kind, 40)}' is not one of {ModelCatalog.NameList}");
         }
 
-        refusal = CheckSize(model.Inputs, "model.inputs", 1, MaxInputs)
-            ?? CheckSize(model.Classes, "model.classes", 2, MaxClasses)
-            ?? (isMlp && model.HiddenUnits is not null ? CheckSize(model.HiddenUnits, "model.hiddenUnits", 1, MaxHiddenUnits) : null);
-        if (refusal is not null)
+        if ((CheckSize(model.Inputs, "model.inputs", 1, MaxInputs) ?? CheckSize(model.Classes, "model.classes", 2, MaxClasses)) is { } badSize)
         {
-            return null;
+            return badSize;
         }
 
-        // An mlp task without hiddenUnits means the default width, as project specs do.
-        return isMlp
-            ? ModelArchitecture.Mlp(model.Inputs!.Value, model.Classes!.Value, model.HiddenUnits ?? ModelArchitecture.DefaultHiddenCount)
-            : ModelArchitecture.Softmax(model.Inputs!.Value, model.Classes!.Value);
+        // The kind fills in its defaults (an mlp task without hiddenUnits means the default width, as
+        // project specs do) and drops the sizes it does not read, which then need no check.
+        var size = kind.Normalize(new ModelSize(model.Inputs!.Value, model.Classes!.Value, model.HiddenUnits));
+        if (model.HiddenUnits is not null && size.HiddenUnits is not null && CheckSize(size.HiddenUnits, "model.hiddenUnits", 1, MaxHiddenUnits) is { } badHidden)
+        {
+            return badHidden;
+        }
+
+        // A hostile size must not overflow into a small, plausible count.
+        long parameterCount;
+        try
+        {
+            parameterCount = kind.CountParameters(size);
+        }
+        catch (ArgumentException e)
+        {
+            return TaskVerdict.Refuse(TaskRefusal.UnsupportedModel, $"model: {GatewayText.OneLine(e.Message, 200)}");
+        }
+
+        if (parameterCount > MaxParameterCount)
+        {
+            return TaskVerdict.Refuse(TaskRefusal.OutOfRange, Invariant($"{kind.Describe(size)} has {parameterCount} parameters, more than the {MaxParameterCount} a learner takes"));
+        }
+
+        if (announcedParameterCount != parameterCount)
+        {
+            return TaskVerdict.Refuse(TaskRefusal.ParameterCountMismatch, Invariant($"the task says {announcedParameterCount} parameters but {kind.Describe(size)} has {parameterCount}"));
+        }
+
+        architecture = new ModelArchitecture(kind, size);
+        return null;
     }
 
     private static TaskVerdict? CheckSize(int? value, string field, int min, int max) => value switch
@@ -169,18 +184,6 @@ public sealed class TaskValidator
             ? TaskVerdict.Refuse(TaskRefusal.DataDoesNotFit, "the local data has no samples")
             : null;
     }
-
-    private static long ParameterCount(ModelArchitecture architecture)
-    {
-        long inputs = architecture.InputCount, classes = architecture.ClassCount, hidden = architecture.HiddenCount;
-        return checked(architecture.Kind == ModelKind.Mlp
-            ? (hidden * inputs) + hidden + (classes * hidden) + classes
-            : (classes * inputs) + classes);
-    }
-
-    private static string Describe(ModelArchitecture architecture) => architecture.Kind == ModelKind.Mlp
-        ? Invariant($"an mlp {architecture.InputCount}→{architecture.HiddenCount}→{architecture.ClassCount}")
-        : Invariant($"a softmax {architecture.InputCount}→{architecture.ClassCount}");
 
     private static TaskVerdict OutOfRange(string field, int min, int max, int given) =>
         TaskVerdict.Refuse(TaskRefusal.OutOfRange, Invariant($"{field} must be between {min} and {max} (got {given})"));

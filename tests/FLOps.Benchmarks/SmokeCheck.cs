@@ -1,5 +1,4 @@
 using FLOps.Learning.Evaluation;
-using FLOps.Learning.Models;
 
 namespace FLOps.Benchmarks;
 
@@ -16,8 +15,11 @@ public static class SmokeCheck
         var failures = new List<string>();
         Aggregation(log, failures);
         Serialization(log, failures);
-        Training(log, failures, ModelKind.Softmax);
-        Training(log, failures, ModelKind.Mlp);
+        foreach (var model in TrainingBenchmarks.Kinds)
+        {
+            Training(log, failures, model);
+        }
+
         log.WriteLine(failures.Count == 0 ? "smoke: all checks passed" : $"smoke: {failures.Count} check(s) failed");
         return failures;
     }
@@ -94,7 +96,7 @@ public static class SmokeCheck
         Check(failures, log, back.Parameters.Value.AsSpan().SequenceEqual(original.Parameters.Value), "its parameters round-trip exactly");
     }
 
-    private static void Training(TextWriter log, List<string> failures, ModelKind model)
+    private static void Training(TextWriter log, List<string> failures, string model)
     {
         var benchmarks = new TrainingBenchmarks { Model = model, SampleLimit = 400 };
         benchmarks.Setup();

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using FLOps.Learning.Data;
 using FLOps.Learning.Models;
+using FLOps.Learning.Models.Kinds;
 using FLOps.Learning.Training;
 
 namespace FLOps.Benchmarks;
@@ -14,8 +15,11 @@ public class TrainingBenchmarks
     private float[] _initial = [];
     private float[] _parameters = [];
 
-    [Params(ModelKind.Softmax, ModelKind.Mlp)]
-    public ModelKind Model { get; set; }
+    /// <summary>Every kind of the catalogue, at its default sizes for MNIST.</summary>
+    [ParamsSource(nameof(Kinds))]
+    public string Model { get; set; } = SoftmaxKind.Instance.Name;
+
+    public static IEnumerable<string> Kinds => ModelCatalog.Names;
 
     /// <summary>Train on the first this many samples only (the smoke mode's tiny size); 0 for all.</summary>
     public int SampleLimit { get; set; }
@@ -36,9 +40,7 @@ public class TrainingBenchmarks
     {
         var train = Mnist.Load().Train;
         _data = SampleLimit > 0 && SampleLimit < train.Count ? train.Select([.. Enumerable.Range(0, SampleLimit)]) : train;
-        _architecture = Model == ModelKind.Softmax
-            ? ModelArchitecture.Softmax(Mnist.FeatureCount, Mnist.ClassCount)
-            : ModelArchitecture.Mlp(Mnist.FeatureCount, Mnist.ClassCount);
+        _architecture = ModelCatalog.Architecture(Model, new ModelSize(Mnist.FeatureCount, Mnist.ClassCount));
         _initial = ModelInitializer.Create(_architecture, seed: 42);
         _parameters = (float[])_initial.Clone();
     }

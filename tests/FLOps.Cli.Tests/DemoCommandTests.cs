@@ -1,9 +1,20 @@
 using System.Text.Json;
+using FLOps.Cli.Demo;
+using FLOps.Learning.Models.Kinds;
 
 namespace FLOps.Cli.Tests;
 
 public sealed class DemoCommandTests
 {
+    [Fact]
+    public void The_help_of_model_names_every_kind_of_the_catalogue_with_what_it_computes()
+    {
+        var model = DemoCommand.Create().Options.Single(option => option.Name == "--model");
+
+        Assert.All(ModelCatalog.Kinds, kind => Assert.Contains($"{kind.Name} ({kind.Description})", model.Description));
+        Assert.Equal("softmax", model.GetDefaultValue());
+    }
+
     [Theory]
     [InlineData("--devices", "0", "--devices")]
     [InlineData("--rounds", "-1", "--rounds")]

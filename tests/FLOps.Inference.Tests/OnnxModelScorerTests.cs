@@ -1,5 +1,6 @@
 using FLOps.Learning.Data;
 using FLOps.Learning.Models;
+using FLOps.Learning.Models.Kinds;
 using FLOps.Learning.Onnx;
 
 namespace FLOps.Inference.Tests;
@@ -12,8 +13,8 @@ public sealed class OnnxModelScorerTests
 
     private static ModelArchitecture Architecture(string name) => name switch
     {
-        "softmax" => ModelArchitecture.Softmax(Mnist.FeatureCount, Mnist.ClassCount),
-        "mlp" => ModelArchitecture.Mlp(Mnist.FeatureCount, Mnist.ClassCount, 64),
+        "softmax" => SoftmaxKind.Architecture(Mnist.FeatureCount, Mnist.ClassCount),
+        "mlp" => MlpKind.Architecture(Mnist.FeatureCount, Mnist.ClassCount, 64),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
@@ -113,7 +114,7 @@ public sealed class OnnxModelScorerTests
     public void Evaluate_on_a_small_hand_made_dataset_counts_hits_per_class()
     {
         // 2 inputs, 3 classes; logits = W·x with W rows (10, 0), (0, 10), (5, 5): x = (1, 0) is class 0, x = (0, 1) class 1.
-        var architecture = ModelArchitecture.Softmax(2, 3);
+        var architecture = SoftmaxKind.Architecture(2, 3);
         float[] parameters = [10, 0, 0, 10, 5, 5, 0, 0, 0];
         using var scorer = new OnnxModelScorer(OnnxModelExporter.Export(architecture, parameters), 2, 3);
         // Predicted: class 0, class 1, class 0, class 1; labels: 0, 1, 1, 2.
@@ -151,7 +152,7 @@ public sealed class OnnxModelScorerTests
     {
         // 2 inputs, 2 classes; class 0's logit is 3e38·1 + 3e38·1, beyond float's range: +infinity, and
         // the softmax of [+infinity, 0] is NaN.
-        var architecture = ModelArchitecture.Softmax(2, 2);
+        var architecture = SoftmaxKind.Architecture(2, 2);
         float[] parameters = [3e38f, 3e38f, 0, 0, 0, 0];
         using var scorer = new OnnxModelScorer(OnnxModelExporter.Export(architecture, parameters), 2, 2);
 
@@ -215,7 +216,7 @@ public sealed class OnnxModelScorerTests
     {
         static string[] ModelFiles() => Directory.GetFiles(Path.GetTempPath(), "flops-scorer-*.onnx");
         var before = ModelFiles();
-        var architecture = ModelArchitecture.Softmax(4, 3);
+        var architecture = SoftmaxKind.Architecture(4, 3);
         var onnx = OnnxModelExporter.Export(architecture, new float[architecture.ParameterCount]);
 
         Assert.Throws<ArgumentException>(() => new OnnxModelScorer(onnx, 4, 5));

@@ -1,4 +1,5 @@
 using FLOps.Learning.Models;
+using FLOps.Learning.Models.Kinds;
 
 namespace FLOps.Inference.Tests;
 
@@ -28,13 +29,13 @@ internal static class ReferenceModel
         var inputs = architecture.InputCount;
         var classes = architecture.ClassCount;
         double[] logits;
-        if (architecture.Kind == ModelKind.Softmax)
+        if (architecture.Kind == SoftmaxKind.Instance)
         {
             logits = Affine(parameters, 0, classes * inputs, classes, inputs, ToDouble(x));
         }
-        else
+        else if (architecture.Kind == MlpKind.Instance)
         {
-            var hidden = architecture.HiddenCount;
+            var hidden = architecture.Size.HiddenUnits!.Value;
             var h = Affine(parameters, 0, hidden * inputs, hidden, inputs, ToDouble(x));
             for (var j = 0; j < hidden; j++)
             {
@@ -43,6 +44,10 @@ internal static class ReferenceModel
 
             var w2 = (hidden * inputs) + hidden;
             logits = Affine(parameters, w2, w2 + (classes * hidden), classes, hidden, h);
+        }
+        else
+        {
+            throw new NotSupportedException($"No reference forward pass for {architecture}.");
         }
 
         var max = logits.Max();

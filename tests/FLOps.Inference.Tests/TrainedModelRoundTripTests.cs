@@ -1,6 +1,7 @@
 using FLOps.Learning.Data;
 using FLOps.Learning.Evaluation;
 using FLOps.Learning.Models;
+using FLOps.Learning.Models.Kinds;
 using FLOps.Learning.Onnx;
 using FLOps.Learning.Training;
 
@@ -8,20 +9,18 @@ namespace FLOps.Inference.Tests;
 
 /// <summary>
 /// The model a project delivers is the ONNX export scored by ML.NET; it must predict exactly what
-/// the in-process model the rounds evaluated predicts.
+/// the in-process model the rounds evaluated predicts, for every kind of <see cref="ModelCatalog"/>.
 /// </summary>
 public sealed class TrainedModelRoundTripTests
 {
-    public static TheoryData<string> Kinds => ["softmax", "mlp"];
+    public static TheoryData<string> Kinds => [.. ModelCatalog.Names];
 
     [Theory]
     [MemberData(nameof(Kinds))]
     public void MlNet_predicts_what_the_in_process_model_predicts_on_the_whole_test_split(string kind)
     {
         var (train, test) = Mnist.Load();
-        var architecture = kind == "mlp"
-            ? ModelArchitecture.Mlp(Mnist.FeatureCount, Mnist.ClassCount)
-            : ModelArchitecture.Softmax(Mnist.FeatureCount, Mnist.ClassCount);
+        var architecture = ModelCatalog.Architecture(kind, new ModelSize(Mnist.FeatureCount, Mnist.ClassCount));
         var parameters = ModelInitializer.Create(architecture, seed: 3);
         LocalTrainer.Train(architecture, parameters, train.Select([.. Enumerable.Range(0, 2000)]), new TrainingOptions(1, 32, 0.3f, Seed: 3));
         using var scorer = new OnnxModelScorer(OnnxModelExporter.Export(architecture, parameters), Mnist.FeatureCount, Mnist.ClassCount);

@@ -1,5 +1,6 @@
 using FLOps.Learning.Evaluation;
 using FLOps.Learning.Models;
+using FLOps.Learning.Models.Kinds;
 using FLOps.Learning.Training;
 
 namespace FLOps.Learning.Tests;
@@ -8,14 +9,14 @@ public class LocalTrainerTests
 {
     private static readonly TrainingOptions Options = new(Epochs: 5, BatchSize: 16, LearningRate: 0.1f, Seed: 7);
 
-    public static TheoryData<ModelKind> Kinds => [ModelKind.Softmax, ModelKind.Mlp];
+    public static TheoryData<string> Kinds => ["softmax", "mlp"];
 
-    private static ModelArchitecture ArchitectureFor(ModelKind kind, int inputs, int classes) =>
-        kind == ModelKind.Softmax ? ModelArchitecture.Softmax(inputs, classes) : ModelArchitecture.Mlp(inputs, classes, hiddenCount: 16);
+    private static ModelArchitecture ArchitectureFor(string kind, int inputs, int classes) =>
+        kind == "softmax" ? SoftmaxKind.Architecture(inputs, classes) : MlpKind.Architecture(inputs, classes, hiddenUnits: 16);
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void Training_on_a_separable_problem_lowers_the_loss_and_classifies_well(ModelKind kind)
+    public void Training_on_a_separable_problem_lowers_the_loss_and_classifies_well(string kind)
     {
         var data = SyntheticData.Blobs();
         var architecture = ArchitectureFor(kind, data.FeatureCount, data.ClassCount);
@@ -32,7 +33,7 @@ public class LocalTrainerTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void The_report_counts_samples_and_one_step_per_batch(ModelKind kind)
+    public void The_report_counts_samples_and_one_step_per_batch(string kind)
     {
         var data = SyntheticData.Blobs(samples: 100);
         var architecture = ArchitectureFor(kind, data.FeatureCount, data.ClassCount);
@@ -45,7 +46,7 @@ public class LocalTrainerTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void The_same_seed_gives_bit_identical_parameters(ModelKind kind)
+    public void The_same_seed_gives_bit_identical_parameters(string kind)
     {
         var data = SyntheticData.Blobs(samples: 200);
         var architecture = ArchitectureFor(kind, data.FeatureCount, data.ClassCount);
@@ -63,7 +64,7 @@ public class LocalTrainerTests
     public void A_different_seed_shuffles_differently()
     {
         var data = SyntheticData.Blobs(samples: 200);
-        var architecture = ModelArchitecture.Softmax(data.FeatureCount, data.ClassCount);
+        var architecture = SoftmaxKind.Architecture(data.FeatureCount, data.ClassCount);
         var first = ModelInitializer.Create(architecture, seed: 5);
         var second = ModelInitializer.Create(architecture, seed: 5);
 
@@ -75,7 +76,7 @@ public class LocalTrainerTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void A_large_proximal_mu_keeps_parameters_closer_to_where_they_started(ModelKind kind)
+    public void A_large_proximal_mu_keeps_parameters_closer_to_where_they_started(string kind)
     {
         var data = SyntheticData.Blobs(samples: 300);
         var architecture = ArchitectureFor(kind, data.FeatureCount, data.ClassCount);
@@ -95,7 +96,7 @@ public class LocalTrainerTests
     public void Cancellation_is_honoured_between_batches()
     {
         var data = SyntheticData.Blobs(samples: 100);
-        var architecture = ModelArchitecture.Softmax(data.FeatureCount, data.ClassCount);
+        var architecture = SoftmaxKind.Architecture(data.FeatureCount, data.ClassCount);
         var parameters = ModelInitializer.Create(architecture, 1);
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
@@ -108,11 +109,11 @@ public class LocalTrainerTests
     public void Mismatched_parameters_data_or_options_are_rejected()
     {
         var data = SyntheticData.Blobs(samples: 30);
-        var architecture = ModelArchitecture.Softmax(data.FeatureCount, data.ClassCount);
+        var architecture = SoftmaxKind.Architecture(data.FeatureCount, data.ClassCount);
         var parameters = ModelInitializer.Create(architecture, 1);
 
         Assert.Throws<ArgumentException>(() => LocalTrainer.Train(architecture, new float[3], data, Options));
-        Assert.Throws<ArgumentException>(() => LocalTrainer.Train(ModelArchitecture.Softmax(5, 3), new float[18], data, Options));
+        Assert.Throws<ArgumentException>(() => LocalTrainer.Train(SoftmaxKind.Architecture(5, 3), new float[18], data, Options));
         Assert.Throws<ArgumentException>(() => LocalTrainer.Train(architecture, parameters, data, Options with { BatchSize = 0 }));
         Assert.Throws<ArgumentException>(() => LocalTrainer.Train(architecture, parameters, data, Options with { LearningRate = float.NaN }));
         Assert.Throws<ArgumentException>(() => LocalTrainer.Train(architecture, parameters, data, Options with { ProximalMu = -1 }));

@@ -1,6 +1,7 @@
 using FLOps.Learning.Data;
 using FLOps.Learning.Evaluation;
 using FLOps.Learning.Models;
+using FLOps.Learning.Models.Kinds;
 
 namespace FLOps.Learning.Tests;
 
@@ -13,7 +14,7 @@ public class ModelEvaluatorTests
     public void Zero_softmax_parameters_predict_uniformly_so_log_loss_is_ln_of_class_count(int classes)
     {
         var data = SyntheticData.Blobs(classes: classes, samples: 60);
-        var architecture = ModelArchitecture.Softmax(data.FeatureCount, classes);
+        var architecture = SoftmaxKind.Architecture(data.FeatureCount, classes);
 
         var result = ModelEvaluator.Evaluate(architecture, ModelInitializer.Create(architecture, seed: 0), data);
 
@@ -25,7 +26,7 @@ public class ModelEvaluatorTests
     public void Accuracy_is_the_fraction_of_samples_whose_argmax_is_the_label()
     {
         // Two features, two classes; W = identity, b = 0, so the larger feature wins.
-        var architecture = ModelArchitecture.Softmax(inputCount: 2, classCount: 2);
+        var architecture = SoftmaxKind.Architecture(inputs: 2, classes: 2);
         float[] parameters = [1, 0, 0, 1, 0, 0];
         var data = new Dataset(
             features: [5, 1, /**/ 0, 3, /**/ 2, 1, /**/ 1, 4],
@@ -41,7 +42,7 @@ public class ModelEvaluatorTests
     [Fact]
     public void Log_loss_is_the_mean_negative_log_probability_of_the_label()
     {
-        var architecture = ModelArchitecture.Softmax(inputCount: 1, classCount: 2);
+        var architecture = SoftmaxKind.Architecture(inputs: 1, classes: 2);
         float[] parameters = [1, -1, 0, 0];
         var data = new Dataset(features: [1, 1], labels: [0, 1], featureCount: 1, classCount: 2);
 
@@ -55,7 +56,7 @@ public class ModelEvaluatorTests
     [Fact]
     public void Predict_writes_probabilities_that_sum_to_one_and_returns_the_argmax()
     {
-        var architecture = ModelArchitecture.Softmax(inputCount: 1, classCount: 3);
+        var architecture = SoftmaxKind.Architecture(inputs: 1, classes: 3);
         float[] parameters = [0, 0, 0, 1, 3, 2];
         var probabilities = new float[3];
 
@@ -69,7 +70,7 @@ public class ModelEvaluatorTests
     [Fact]
     public void Predict_breaks_ties_towards_the_lowest_class()
     {
-        var architecture = ModelArchitecture.Softmax(inputCount: 1, classCount: 3);
+        var architecture = SoftmaxKind.Architecture(inputs: 1, classes: 3);
         float[] parameters = [0, 0, 0, 0, 7, 7];
 
         Assert.Equal(1, ModelEvaluator.Predict(architecture, parameters, [1f], new float[3]));
@@ -78,7 +79,7 @@ public class ModelEvaluatorTests
     [Fact]
     public void Huge_logits_do_not_overflow_into_NaN()
     {
-        var architecture = ModelArchitecture.Softmax(inputCount: 1, classCount: 2);
+        var architecture = SoftmaxKind.Architecture(inputs: 1, classes: 2);
         float[] parameters = [1000, 0, 0, 0];
         var probabilities = new float[2];
 
@@ -91,7 +92,7 @@ public class ModelEvaluatorTests
     [Fact]
     public void Certain_wrong_predictions_are_clamped_instead_of_infinite_loss()
     {
-        var architecture = ModelArchitecture.Softmax(inputCount: 1, classCount: 2);
+        var architecture = SoftmaxKind.Architecture(inputs: 1, classes: 2);
         float[] parameters = [1000, 0, 0, 0];
         var data = new Dataset(features: [1], labels: [1], featureCount: 1, classCount: 2);
 
@@ -103,7 +104,7 @@ public class ModelEvaluatorTests
     [Fact]
     public void Parameters_of_the_wrong_length_are_rejected()
     {
-        var architecture = ModelArchitecture.Softmax(inputCount: 2, classCount: 2);
+        var architecture = SoftmaxKind.Architecture(inputs: 2, classes: 2);
         var data = new Dataset([1, 2], [0], 2, 2);
 
         Assert.Throws<ArgumentException>(() => ModelEvaluator.Evaluate(architecture, new float[5], data));

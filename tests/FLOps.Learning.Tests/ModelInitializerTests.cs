@@ -1,4 +1,5 @@
 using FLOps.Learning.Models;
+using FLOps.Learning.Models.Kinds;
 
 namespace FLOps.Learning.Tests;
 
@@ -7,14 +8,14 @@ public class ModelInitializerTests
     [Fact]
     public void Parameters_match_the_architecture_layout_length()
     {
-        Assert.Equal(7850, ModelInitializer.Create(ModelArchitecture.Softmax(784, 10), 1).Length);
-        Assert.Equal(101_770, ModelInitializer.Create(ModelArchitecture.Mlp(784, 10), 1).Length);
+        Assert.Equal(7850, ModelInitializer.Create(SoftmaxKind.Architecture(784, 10), 1).Length);
+        Assert.Equal(101_770, ModelInitializer.Create(MlpKind.Architecture(784, 10), 1).Length);
     }
 
     [Fact]
     public void Mlp_weights_are_random_but_reproducible_and_biases_start_at_zero()
     {
-        var architecture = ModelArchitecture.Mlp(inputCount: 6, classCount: 3, hiddenCount: 4);
+        var architecture = MlpKind.Architecture(inputs: 6, classes: 3, hiddenUnits: 4);
 
         var first = ModelInitializer.Create(architecture, seed: 42);
         var again = ModelInitializer.Create(architecture, seed: 42);

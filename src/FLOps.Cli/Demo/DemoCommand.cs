@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FLOps.Cli.Cluster;
 using FLOps.Hosting.Network;
+using FLOps.Learning.Models.Kinds;
 
 namespace FLOps.Cli.Demo;
 
@@ -10,7 +11,7 @@ public static class DemoCommand
     {
         var devices = new Option<int>("--devices") { Description = "Simulated devices, each with its own shard of MNIST", DefaultValueFactory = _ => 10 };
         var rounds = new Option<int>("--rounds") { Description = "Federated rounds", DefaultValueFactory = _ => 10 };
-        var model = new Option<string>("--model") { Description = "softmax or mlp", DefaultValueFactory = _ => "softmax" };
+        var model = new Option<string>("--model") { Description = ModelHelp(), DefaultValueFactory = _ => SoftmaxKind.Instance.Name };
         var partition = new Option<string>("--partition") { Description = "iid or dirichlet:ALPHA (label skew, smaller is more skewed)", DefaultValueFactory = _ => "iid" };
         var seed = new Option<int>("--seed") { Description = "Seeds partitioning, selection and training", DefaultValueFactory = _ => 42 };
         var localEpochs = new Option<int>("--local-epochs") { Description = "Passes over its shard each device makes per round", DefaultValueFactory = _ => 1 };
@@ -95,6 +96,10 @@ public static class DemoCommand
         });
         return command;
     }
+
+    /// <summary>The kinds of <see cref="ModelCatalog"/>, each with what it computes.</summary>
+    public static string ModelHelp() =>
+        "Model kind: " + string.Join("; ", ModelCatalog.Kinds.Select(kind => $"{kind.Name} ({kind.Description})"));
 
     /// <summary>Repeated <c>--strategy-param key=value</c> as the spec's parameters; <see langword="null"/> when none.</summary>
     public static IReadOnlyDictionary<string, double>? ParseStrategyParameters(IReadOnlyList<string> pairs)

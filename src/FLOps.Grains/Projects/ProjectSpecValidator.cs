@@ -4,6 +4,7 @@ using FLOps.Abstractions.Projects;
 using FLOps.Learning.Aggregation;
 using FLOps.Learning.Data;
 using FLOps.Learning.Models;
+using FLOps.Learning.Models.Kinds;
 using FLOps.Learning.Partitioning;
 using FLOps.Learning.Robustness;
 
@@ -34,7 +35,6 @@ public static class ProjectSpecValidator
     /// <summary>A project may raise its sample-count bound up to this, so that sums over 100,000 devices stay exact in 64 bits.</summary>
     public const long MaxSampleCountLimit = 1_000_000_000_000;
 
-    private static readonly string[] ModelKinds = ["softmax", "mlp"];
     private static readonly string[] FailurePolicies = [FailPolicy, RetryPolicy];
 
     /// <summary>
@@ -69,8 +69,8 @@ public static class ProjectSpecValidator
         else
         {
             var errorsBeforeModel = errors.Count;
-            var knownKind = model.Kind is not null && ModelKinds.Contains(model.Kind, StringComparer.OrdinalIgnoreCase);
-            Require(knownKind, "model.kind", $"must be one of {string.Join(", ", ModelKinds)} (got '{model.Kind}')");
+            var kind = ModelCatalog.Find(model.Kind);
+            Require(kind is not null, "model.kind", $"must be one of {ModelCatalog.NameList} (got '{model.Kind}')");
             Require(model.HiddenUnits is null or (>= 1 and <= MaxHiddenUnits), "model.hiddenUnits", $"must be between 1 and {MaxHiddenUnits}");
             Require(model.Inputs is null or (>= 1 and <= MaxInputs), "model.inputs", $"must be between 1 and {MaxInputs}");
             Require(model.Classes is null or (>= 2 and <= MaxClasses), "model.classes", $"must be between 2 and {MaxClasses}");
@@ -80,12 +80,16 @@ public static class ProjectSpecValidator
             {
                 // Counted before any model exists, so a 250-byte spec cannot ask for gigabytes.
                 var shape = Services.MnistDataCatalog.ShapeOf(spec.DataTag);
-                var parameters = ModelArchitecture.CountParameters(
-                    string.Equals(model.Kind, "mlp", StringComparison.OrdinalIgnoreCase) ? ModelKind.Mlp : ModelKind.Softmax,
-                    model.Inputs ?? shape.Features,
-                    model.Classes ?? shape.Classes,
-                    model.HiddenUnits ?? ModelArchitecture.DefaultHiddenCount);
-                Require(parameters <= limits.MaxModelParameters, "model", $"has {parameters} parameters; the limit is {limits.MaxModelParameters}");
+                try
+                {
+                    var parameters = kind!.CountParameters(new ModelSize(model.Inputs ?? shape.Features, model.Classes ?? shape.Classes, model.HiddenUnits));
+                    Require(parameters <= limits.MaxModelParameters, "model", $"has {parameters} parameters; the limit is {limits.MaxModelParameters}");
+                }
+                catch (ArgumentException e)
+                {
+                    // Sizes in range that this kind still cannot build.
+                    errors.Add(new SpecError("model", e.Message));
+                }
             }
         }
 
@@ -203,16 +207,12 @@ public static class ProjectSpecValidator
     {
         ArgumentNullException.ThrowIfNull(spec);
         limits ??= new FlopsLimits();
-        var mlp = string.Equals(spec.Model.Kind, "mlp", StringComparison.OrdinalIgnoreCase);
+        var kind = ModelCatalog.Find(spec.Model.Kind) ?? throw new ArgumentException($"Unknown model kind '{spec.Model.Kind}'; validate the spec first.", nameof(spec));
+        var shape = Services.MnistDataCatalog.ShapeOf(spec.DataTag);
+        var size = kind.Normalize(new ModelSize(spec.Model.Inputs ?? shape.Features, spec.Model.Classes ?? shape.Classes, spec.Model.HiddenUnits));
         return spec with
         {
-            Model = spec.Model with
-            {
-                Kind = mlp ? "mlp" : "softmax",
-                Inputs = spec.Model.Inputs ?? Services.MnistDataCatalog.ShapeOf(spec.DataTag).Features,
-                Classes = spec.Model.Classes ?? Services.MnistDataCatalog.ShapeOf(spec.DataTag).Classes,
-                HiddenUnits = mlp ? spec.Model.HiddenUnits ?? ModelArchitecture.DefaultHiddenCount : null,
-            },
+            Model = spec.Model with { Kind = kind.Name, Inputs = size.Inputs, Classes = size.Classes, HiddenUnits = size.HiddenUnits },
             Training = spec.Training with { Mode = spec.Training.Mode.ToLowerInvariant(), OnRoundFailure = spec.Training.OnRoundFailure.ToLowerInvariant() },
             Strategy = spec.Strategy with { Name = spec.Strategy.Name.ToLowerInvariant() },
             Validation = (spec.Validation ?? new ValidationSpec()) with { MaxSampleCount = spec.Validation?.MaxSampleCount ?? limits.MaxSampleCount },
@@ -220,15 +220,11 @@ public static class ProjectSpecValidator
         };
     }
 
-    /// <summary>The architecture of a normalized model spec.</summary>
+    /// <summary>The architecture of a normalized model spec: its kind from <see cref="ModelCatalog"/> at its sizes.</summary>
     public static ModelArchitecture ArchitectureOf(ModelSpec model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var inputs = model.Inputs ?? Mnist.FeatureCount;
-        var classes = model.Classes ?? Mnist.ClassCount;
-        return string.Equals(model.Kind, "mlp", StringComparison.OrdinalIgnoreCase)
-            ? ModelArchitecture.Mlp(inputs, classes, model.HiddenUnits ?? ModelArchitecture.DefaultHiddenCount)
-            : ModelArchitecture.Softmax(inputs, classes);
+        return ModelCatalog.Architecture(model.Kind, new ModelSize(model.Inputs ?? Mnist.FeatureCount, model.Classes ?? Mnist.ClassCount, model.HiddenUnits));
     }
 
     private static bool IsBundled(string? dataTag) => Services.MnistDataCatalog.IsBundled(dataTag);

@@ -18,7 +18,6 @@ public static class ModelEvaluator
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static EvaluationResult Evaluate(ModelArchitecture architecture, ReadOnlySpan<float> parameters, Dataset data)
     {
-        ModelMath.ValidateArchitecture(architecture);
         ModelMath.ValidateParameters(architecture, parameters.Length, nameof(parameters));
         ModelMath.ValidateData(architecture, data, nameof(data));
         if (data.Count == 0)
@@ -26,14 +25,14 @@ public static class ModelEvaluator
             return new EvaluationResult(0, 0, 0);
         }
 
-        var hidden = new float[ModelMath.HiddenScratchLength(architecture)];
+        var network = architecture.Kind.CreateNetwork(architecture);
         var logits = new float[architecture.ClassCount];
         var probabilities = new float[architecture.ClassCount];
         var correct = 0;
         var loss = 0.0;
         for (var i = 0; i < data.Count; i++)
         {
-            ModelMath.Logits(architecture, parameters, data.Row(i), hidden, logits);
+            network.Logits(parameters, data.Row(i), logits);
             ModelMath.StableSoftmax(logits, probabilities);
             var label = data.Labels[i];
             if (ModelMath.ArgMax(probabilities) == label)
@@ -51,7 +50,6 @@ public static class ModelEvaluator
     /// <remarks><paramref name="probabilities"/> may be longer than the class count; only the first ClassCount entries are written.</remarks>
     public static int Predict(ModelArchitecture architecture, ReadOnlySpan<float> parameters, ReadOnlySpan<float> features, Span<float> probabilities)
     {
-        ModelMath.ValidateArchitecture(architecture);
         ModelMath.ValidateParameters(architecture, parameters.Length, nameof(parameters));
         if (features.Length != architecture.InputCount)
         {
@@ -64,10 +62,8 @@ public static class ModelEvaluator
             throw new ArgumentException($"Need room for {classes} probabilities but got {probabilities.Length}.", nameof(probabilities));
         }
 
-        var hiddenLength = ModelMath.HiddenScratchLength(architecture);
-        var hidden = hiddenLength <= 1024 ? stackalloc float[hiddenLength] : new float[hiddenLength];
         var output = probabilities[..classes];
-        ModelMath.Logits(architecture, parameters, features, hidden, output);
+        architecture.Kind.CreateNetwork(architecture).Logits(parameters, features, output);
         ModelMath.StableSoftmax(output, output);
         return ModelMath.ArgMax(output);
     }

@@ -1,41 +1,67 @@
+using FLOps.Learning.Models.Kinds;
+
 namespace FLOps.Learning.Models;
 
-public enum ModelKind
-{
-    /// <summary>Multinomial logistic regression: logits = W·x + b.</summary>
-    Softmax,
-
-    /// <summary>One hidden ReLU layer: logits = W2·relu(W1·x + b1) + b2.</summary>
-    Mlp,
-}
-
 /// <summary>
-/// The shape of a model and the layout of its flat parameter vector. Every component that
-/// touches parameters (trainers, aggregation, ONNX export) relies on this one layout:
-/// <list type="bullet">
-/// <item>Softmax: W [classes × inputs] row-major, then b [classes].</item>
-/// <item>Mlp: W1 [hidden × inputs] row-major, b1 [hidden], W2 [classes × hidden] row-major, b2 [classes].</item>
-/// </list>
+/// One model a project trains: a kind of <see cref="ModelCatalog"/> at given sizes. It is checked
+/// when it is made, so everything that takes one (trainers, the evaluator, the ONNX export, a
+/// learner's task) can rely on its <see cref="Layout"/>: the flat parameter vector every component
+/// passes around is cut into exactly these tensors.
 /// </summary>
-public sealed record ModelArchitecture(ModelKind Kind, int InputCount, int ClassCount, int HiddenCount = 0)
+/// <remarks>
+/// Two architectures are equal when they are of the same kind with the same sizes, as the kind
+/// normalises them: an <c>mlp</c> with no hidden units named equals one with the default width.
+/// </remarks>
+public sealed record ModelArchitecture
 {
-    public const int DefaultHiddenCount = 128;
-
-    public static ModelArchitecture Softmax(int inputCount, int classCount) => new(ModelKind.Softmax, inputCount, classCount);
-
-    public static ModelArchitecture Mlp(int inputCount, int classCount, int hiddenCount = DefaultHiddenCount) =>
-        new(ModelKind.Mlp, inputCount, classCount, hiddenCount);
-
-    public int ParameterCount => checked((int)CountParameters(Kind, InputCount, ClassCount, HiddenCount));
-
-    /// <summary>
-    /// The parameters of an architecture, in 64 bits: sizes a spec asks for are checked against a
-    /// limit with this before any model of that size exists (or an int overflows).
-    /// </summary>
-    public static long CountParameters(ModelKind kind, long inputCount, long classCount, long hiddenCount) => kind switch
+    /// <exception cref="ArgumentException">
+    /// The sizes are not a model (no input, fewer than two classes, a size the kind cannot build), or it
+    /// would have more parameters than a <see cref="float"/> array can hold.
+    /// </exception>
+    public ModelArchitecture(IModelKind kind, ModelSize size)
     {
-        ModelKind.Softmax => checked((classCount * inputCount) + classCount),
-        ModelKind.Mlp => checked((hiddenCount * inputCount) + hiddenCount + (classCount * hiddenCount) + classCount),
-        _ => throw new InvalidOperationException($"Unknown model kind {kind}."),
-    };
+        ArgumentNullException.ThrowIfNull(kind);
+        ArgumentNullException.ThrowIfNull(size);
+        if (size.Inputs <= 0)
+        {
+            throw new ArgumentException($"A model needs at least one input; got {size.Inputs}.", nameof(size));
+        }
+
+        if (size.Classes < 2)
+        {
+            throw new ArgumentException($"A classifier needs at least two classes; got {size.Classes}.", nameof(size));
+        }
+
+        Kind = kind;
+        Size = kind.Normalize(size);
+        Layout = kind.Layout(Size);
+        if (Layout.ParameterCount > Array.MaxLength)
+        {
+            throw new ArgumentException($"{kind.Describe(Size)} has {Layout.ParameterCount} parameters, more than one array holds.", nameof(size));
+        }
+
+        ParameterCount = (int)Layout.ParameterCount;
+    }
+
+    public IModelKind Kind { get; }
+
+    /// <summary>The sizes as the kind reads them, its defaults filled in.</summary>
+    public ModelSize Size { get; }
+
+    public int InputCount => Size.Inputs;
+
+    public int ClassCount => Size.Classes;
+
+    /// <summary>The named tensors of the flat parameter vector, in its order.</summary>
+    public ParameterLayout Layout { get; }
+
+    public int ParameterCount { get; }
+
+    public bool Equals(ModelArchitecture? other) =>
+        other is not null && ReferenceEquals(Kind, other.Kind) && Size == other.Size;
+
+    public override int GetHashCode() => HashCode.Combine(Kind.Name, Size);
+
+    /// <summary>For example <c>an mlp 784→128→10</c>.</summary>
+    public override string ToString() => Kind.Describe(Size);
 }

@@ -6,15 +6,15 @@ namespace FLOps.Learning.Onnx;
 
 /// <summary>
 /// Writes a model as an ONNX graph (opset <see cref="OpsetVersion"/>, IR version <see cref="IrVersion"/>),
-/// built from OnnxSharp's protobuf message types.
+/// built from OnnxSharp's protobuf message types. Every kind has the same interface:
 /// <list type="bullet">
 /// <item>Input <see cref="FeaturesName"/>: float [N, inputs], N a symbolic batch dimension.</item>
 /// <item>Output <see cref="ProbabilitiesName"/>: float [N, classes], the softmax of the logits.</item>
 /// <item>Output <see cref="LabelName"/>: int64 [N], the arg-max of the probabilities (ties pick the lowest class).</item>
 /// </list>
-/// Softmax models are <c>Gemm(features, W, b, transB=1) → Softmax(axis=1)</c>; MLP models are
-/// <c>Gemm → Relu → Gemm → Softmax</c>. The weight initialisers keep the flat parameter layout of
-/// <see cref="ModelArchitecture"/> ([out × in] row-major), which is why Gemm transposes B.
+/// One float initialiser per tensor of the architecture's <see cref="ModelArchitecture.Layout"/>,
+/// under its name, with its shape, in the layout's order; the kind adds the nodes from the features
+/// to the logits (<see cref="Models.Kinds.IModelKind.AddOnnxNodes"/>), this class the softmax and the arg-max.
 /// </summary>
 public static class OnnxModelExporter
 {
@@ -38,72 +38,27 @@ public static class OnnxModelExporter
         if (parameters.Length != architecture.ParameterCount)
         {
             throw new ArgumentException(
-                $"A {architecture.Kind} model with {architecture.InputCount} inputs and {architecture.ClassCount} classes has "
-                + $"{architecture.ParameterCount} parameters, but {parameters.Length} were given.",
+                $"{architecture} has {architecture.ParameterCount} parameters, but {parameters.Length} were given.",
                 nameof(parameters));
         }
 
-        var graph = new GraphProto { Name = $"flops_{architecture.Kind.ToString().ToLowerInvariant()}" };
-        graph.Input.Add(TensorValue(FeaturesName, TensorProto.Types.DataType.Float, architecture.InputCount));
+        var kind = architecture.Kind;
+        var graph = new GraphProto { Name = $"flops_{kind.Name}" };
+        graph.Input.Add(OnnxNodes.TensorValue(FeaturesName, TensorProto.Types.DataType.Float, BatchDimension, architecture.InputCount));
 
-        var inputs = architecture.InputCount;
-        var classes = architecture.ClassCount;
-        string logits;
-        switch (architecture.Kind)
+        var layout = architecture.Layout;
+        for (var i = 0; i < layout.Tensors.Count; i++)
         {
-            case ModelKind.Softmax:
-                {
-                    var offset = 0;
-                    graph.Initializer.Add(FloatTensor("W", parameters.Slice(offset, classes * inputs), classes, inputs));
-                    offset += classes * inputs;
-                    graph.Initializer.Add(FloatTensor("b", parameters.Slice(offset, classes), classes));
-                    logits = "logits";
-                    graph.Node.Add(Gemm("gemm", FeaturesName, "W", "b", logits));
-                    break;
-                }
-
-            case ModelKind.Mlp:
-                {
-                    var hidden = architecture.HiddenCount;
-                    ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hidden, nameof(architecture));
-                    var offset = 0;
-                    graph.Initializer.Add(FloatTensor("W1", parameters.Slice(offset, hidden * inputs), hidden, inputs));
-                    offset += hidden * inputs;
-                    graph.Initializer.Add(FloatTensor("b1", parameters.Slice(offset, hidden), hidden));
-                    offset += hidden;
-                    graph.Initializer.Add(FloatTensor("W2", parameters.Slice(offset, classes * hidden), classes, hidden));
-                    offset += classes * hidden;
-                    graph.Initializer.Add(FloatTensor("b2", parameters.Slice(offset, classes), classes));
-                    graph.Node.Add(Gemm("gemm1", FeaturesName, "W1", "b1", "hidden_linear"));
-                    graph.Node.Add(new NodeProto { Name = "relu", OpType = "Relu", Input = { "hidden_linear" }, Output = { "hidden" } });
-                    logits = "logits";
-                    graph.Node.Add(Gemm("gemm2", "hidden", "W2", "b2", logits));
-                    break;
-                }
-
-            default:
-                throw new ArgumentException($"Unknown model kind {architecture.Kind}.", nameof(architecture));
+            var tensor = layout.Tensors[i];
+            graph.Initializer.Add(OnnxNodes.FloatTensor(tensor.Name, layout.Slice(parameters, i), tensor.Shape.Select(dimension => (long)dimension)));
         }
 
-        graph.Node.Add(new NodeProto
-        {
-            Name = "softmax",
-            OpType = "Softmax",
-            Input = { logits },
-            Output = { ProbabilitiesName },
-            Attribute = { IntAttribute("axis", 1) },
-        });
-        graph.Node.Add(new NodeProto
-        {
-            Name = "argmax",
-            OpType = "ArgMax",
-            Input = { ProbabilitiesName },
-            Output = { LabelName },
-            Attribute = { IntAttribute("axis", 1), IntAttribute("keepdims", 0) },
-        });
+        var logits = kind.AddOnnxNodes(graph, architecture);
+        graph.Node.Add(OnnxNodes.Node("softmax", "Softmax", [logits], [ProbabilitiesName], OnnxNodes.IntAttribute("axis", 1)));
+        graph.Node.Add(OnnxNodes.Node("argmax", "ArgMax", [ProbabilitiesName], [LabelName], OnnxNodes.IntAttribute("axis", 1), OnnxNodes.IntAttribute("keepdims", 0)));
 
-        graph.Output.Add(TensorValue(ProbabilitiesName, TensorProto.Types.DataType.Float, classes));
-        graph.Output.Add(TensorValue(LabelName, TensorProto.Types.DataType.Int64));
+        graph.Output.Add(OnnxNodes.TensorValue(ProbabilitiesName, TensorProto.Types.DataType.Float, BatchDimension, architecture.ClassCount));
+        graph.Output.Add(OnnxNodes.TensorValue(LabelName, TensorProto.Types.DataType.Int64, BatchDimension));
 
         var model = new ModelProto
         {
@@ -111,57 +66,10 @@ public static class OnnxModelExporter
             ProducerName = ProducerName,
             ProducerVersion = typeof(OnnxModelExporter).Assembly.GetName().Version?.ToString() ?? "0.0.0",
             ModelVersion = 1,
-            DocString = $"{architecture.Kind} classifier: {inputs} inputs, {classes} classes"
-                + (architecture.Kind == ModelKind.Mlp ? $", {architecture.HiddenCount} hidden units." : "."),
+            DocString = $"{architecture}: {kind.Description}. Parameters: {layout}.",
             Graph = graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = OpsetVersion });
         return model.ToByteArray();
-    }
-
-    private static NodeProto Gemm(string name, string a, string b, string c, string output) => new()
-    {
-        Name = name,
-        OpType = "Gemm",
-        Input = { a, b, c },
-        Output = { output },
-        Attribute = { IntAttribute("transB", 1) },
-    };
-
-    private static AttributeProto IntAttribute(string name, long value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
-
-    private static TensorProto FloatTensor(string name, ReadOnlySpan<float> values, params ReadOnlySpan<long> dims)
-    {
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-        foreach (var dim in dims)
-        {
-            tensor.Dims.Add(dim);
-        }
-
-        tensor.FloatData.Capacity = values.Length;
-        foreach (var value in values)
-        {
-            tensor.FloatData.Add(value);
-        }
-
-        return tensor;
-    }
-
-    /// <summary>A tensor value of shape [N] or [N, columns], N being the symbolic batch dimension.</summary>
-    private static ValueInfoProto TensorValue(string name, TensorProto.Types.DataType type, int? columns = null)
-    {
-        var shape = new TensorShapeProto();
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = BatchDimension });
-        if (columns is { } width)
-        {
-            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = width });
-        }
-
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
-        };
     }
 }

@@ -1,4 +1,5 @@
 using FLOps.Learning.Models;
+using FLOps.Learning.Models.Kinds;
 using FLOps.Learning.Onnx;
 using Onnx;
 
@@ -11,7 +12,7 @@ public sealed class OnnxModelExporterTests
     [Fact]
     public void Softmax_model_parses_back_with_the_declared_interface_and_weights_in_layout_order()
     {
-        var architecture = ModelArchitecture.Softmax(784, 10);
+        var architecture = SoftmaxKind.Architecture(784, 10);
         var parameters = Sequence(architecture.ParameterCount);
 
         var model = ModelProto.Parser.ParseFrom(OnnxModelExporter.Export(architecture, parameters));
@@ -36,7 +37,7 @@ public sealed class OnnxModelExporterTests
     [Fact]
     public void Mlp_model_parses_back_with_two_layers()
     {
-        var architecture = ModelArchitecture.Mlp(784, 10, 32);
+        var architecture = MlpKind.Architecture(784, 10, 32);
         var parameters = Sequence(architecture.ParameterCount);
 
         var model = ModelProto.Parser.ParseFrom(OnnxModelExporter.Export(architecture, parameters));
@@ -60,7 +61,7 @@ public sealed class OnnxModelExporterTests
     [Fact]
     public void Rejects_a_parameter_vector_of_the_wrong_length()
     {
-        var architecture = ModelArchitecture.Softmax(4, 3);
+        var architecture = SoftmaxKind.Architecture(4, 3);
         Assert.Throws<ArgumentException>(() => OnnxModelExporter.Export(architecture, new float[architecture.ParameterCount - 1]));
     }
 
