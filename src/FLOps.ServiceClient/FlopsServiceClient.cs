@@ -287,7 +287,7 @@ public sealed class FlopsServiceClient : IDisposable
             HttpRequestError.SecureConnectionError => "the TLS handshake failed",
             _ => null,
         };
-        return ProblemText.OneLine(reason is null ? e.Message : $"{reason}: {e.Message}{innermost}");
+        return GatewayText.OneLine(reason is null ? e.Message : $"{reason}: {e.Message}{innermost}");
     }
 
     private static async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, string what, CancellationToken cancellationToken)
@@ -304,7 +304,7 @@ public sealed class FlopsServiceClient : IDisposable
         }
         catch (JsonException e)
         {
-            throw new GatewayAnswerException(ProblemText.OneLine($"the gateway's answer to {what} is not what the API describes: {e.Message}"), e);
+            throw new GatewayAnswerException(GatewayText.OneLine($"the gateway's answer to {what} is not what the API describes: {e.Message}"), e);
         }
     }
 }

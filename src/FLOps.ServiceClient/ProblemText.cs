@@ -1,6 +1,6 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
+using FLOps.Protocol;
 
 namespace FLOps.ServiceClient;
 
@@ -8,7 +8,7 @@ namespace FLOps.ServiceClient;
 /// An error answer of the gateway in one line: the <c>detail</c> (or <c>title</c>) of its problem
 /// details, followed by every <c>field: message</c> of a validation problem's <c>errors</c>; a body
 /// that is no problem document is quoted instead. Control characters become spaces and the
-/// line is cut at <see cref="MaxLength"/>, so a gateway cannot forge further lines.
+/// line is cut at <see cref="MaxLength"/> (<see cref="GatewayText.OneLine"/>), so a gateway cannot forge further lines.
 /// </summary>
 public static class ProblemText
 {
@@ -17,24 +17,7 @@ public static class ProblemText
     public static string Summarize(HttpStatusCode status, string? body)
     {
         var summary = Read(body) ?? (string.IsNullOrWhiteSpace(body) ? null : body.Trim());
-        return OneLine(summary ?? $"HTTP {(int)status} {status}");
-    }
-
-    public static string OneLine(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var line = new StringBuilder(Math.Min(text.Length, MaxLength + 1));
-        foreach (var character in text)
-        {
-            if (line.Length == MaxLength)
-            {
-                return line.Append('…').ToString();
-            }
-
-            line.Append(char.IsControl(character) ? ' ' : character);
-        }
-
-        return line.ToString();
+        return GatewayText.OneLine(summary ?? $"HTTP {(int)status} {status}", MaxLength);
     }
 
     private static string? Read(string? body)
