@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FLOps.ServiceClient;
 using FLOps.Storage;
 
 namespace FLOps.Cli;
@@ -81,6 +82,17 @@ public static class CommandLineRunner
         {
             await Console.Error.WriteLineAsync($"flops: {e.Message}");
             return e.IsMalformed ? ExitCodes.Usage : ExitCodes.Failure;
+        }
+        catch (GatewayRefusedException e) when (e.IsUnauthorized || e.IsCallersMistake)
+        {
+            // The gateway's word on what the user gave it (a spec, an id, a key): a mistake of the call, as a bad argument is.
+            await Console.Error.WriteLineAsync(e.IsUnauthorized ? $"flops: the gateway refused the API key ({e.Reason})" : $"flops: {e.Reason}");
+            return ExitCodes.Usage;
+        }
+        catch (FlopsServiceException e)
+        {
+            await Console.Error.WriteLineAsync($"flops: {e.Message}");
+            return ExitCodes.Failure;
         }
         catch (OperationCanceledException)
         {

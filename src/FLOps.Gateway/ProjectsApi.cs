@@ -4,6 +4,7 @@ using FLOps.Abstractions.Limits;
 using FLOps.Abstractions.Projects;
 using FLOps.Client;
 using FLOps.Inference;
+using FLOps.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -15,7 +16,7 @@ public static class ProjectsApi
 {
     public static RouteGroupBuilder MapProjectsApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/v1/projects").WithTags("Projects").AddEndpointFilter<RequireApiKey>();
+        var group = routes.MapGroup(ServiceRoutes.Projects).WithTags("Projects").AddEndpointFilter<RequireApiKey>();
         group.MapPost("/", Submit).WithName("SubmitProject").Produces<ProjectView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         group.MapGet("/", List).WithName("ListProjects").Produces<IReadOnlyList<ProjectView>>();
         group.MapGet("/{id}", Get).WithName("GetProject").Produces<ProjectView>().ProducesProblem(StatusCodes.Status404NotFound);
@@ -43,7 +44,7 @@ public static class ProjectsApi
         try
         {
             var snapshot = await ClientFor(context, grains).SubmitAsync(spec!, idempotencyKey);
-            return Results.Created($"/api/v1/projects/{snapshot.Id}", ProjectView.Of(snapshot));
+            return Results.Created(ServiceRoutes.Project(snapshot.Id), ProjectViews.Of(snapshot));
         }
         catch (InvalidProjectSpecException e)
         {
@@ -60,14 +61,14 @@ public static class ProjectsApi
     }
 
     private static async Task<IResult> List(HttpContext context, IGrainFactory grains) =>
-        Results.Ok((await ClientFor(context, grains).ListAsync()).Select(ProjectView.Of).ToList());
+        Results.Ok((await ClientFor(context, grains).ListAsync()).Select(ProjectViews.Of).ToList());
 
     private static async Task<IResult> Get(string id, HttpContext context, IGrainFactory grains) =>
-        await Owned(id, context, grains) is { } project ? Results.Ok(ProjectView.Of(await project.GetSnapshot())) : NotFound(id);
+        await Owned(id, context, grains) is { } project ? Results.Ok(ProjectViews.Of(await project.GetSnapshot())) : NotFound(id);
 
     private static async Task<IResult> Cancel(string id, HttpContext context, IGrainFactory grains) =>
         await Owned(id, context, grains) is { } project
-            ? Results.Accepted($"/api/v1/projects/{id}", ProjectView.Of(await project.Cancel("cancelled through the API")))
+            ? Results.Accepted(ServiceRoutes.Project(id), ProjectViews.Of(await project.Cancel("cancelled through the API")))
             : NotFound(id);
 
     private static async Task<IResult> Model(string id, HttpContext context, IGrainFactory grains)
@@ -148,7 +149,7 @@ public static class ProjectsApi
 
     private static async Task Send(HttpContext context, ProjectSnapshot snapshot, CancellationToken cancellationToken)
     {
-        await context.Response.WriteAsync($"event: progress\ndata: {JsonSerializer.Serialize(ProjectView.Of(snapshot), GatewayJson.Options)}\n\n", cancellationToken);
+        await context.Response.WriteAsync($"event: {ServiceRoutes.ProgressEvent}\ndata: {JsonSerializer.Serialize(ProjectViews.Of(snapshot), GatewayJson.Options)}\n\n", cancellationToken);
         await context.Response.Body.FlushAsync(cancellationToken);
     }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using FLOps.Protocol;
 
 namespace FLOps.Learner;
 

@@ -119,7 +119,7 @@ public sealed class HierarchicalClusterTests(PostgresFixture postgres, ITestOutp
         Assert.All(ended.Rounds[^1].Clusters, k => Assert.True(k.Included, k.Reason));
 
         // The HTTP view shows the dropped cluster and why.
-        var view = JsonSerializer.Serialize(ProjectView.Of(ended), GatewayJson.Options);
+        var view = JsonSerializer.Serialize(ProjectViews.Of(ended), GatewayJson.Options);
         Assert.Contains("\"included\":false", view, StringComparison.Ordinal);
         Assert.Contains(JsonSerializer.Serialize(lost.Reason, GatewayJson.Options), view, StringComparison.Ordinal);
     }

@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using FLOps.Abstractions.Projects;
+using FLOps.Cli.Service;
 using FLOps.Client;
+using FLOps.Gateway;
 using FLOps.Grains.Projects;
 using FLOps.Hosting;
 using FLOps.Inference;
@@ -204,7 +206,7 @@ public static class DemoRunner
             {
                 foreach (var round in snapshot.Rounds.Skip(printed))
                 {
-                    writeLine(FormatRound(round, snapshot.TotalRounds));
+                    writeLine(ProjectText.RoundLine(ProjectViews.Of(round), snapshot.TotalRounds));
                 }
 
                 printed = Math.Max(printed, snapshot.Rounds.Count);
@@ -236,24 +238,6 @@ public static class DemoRunner
         }
 
         return last ?? throw new InvalidOperationException("the project reported nothing");
-    }
-
-    public static string FormatRound(RoundSummary round, int totalRounds)
-    {
-        ArgumentNullException.ThrowIfNull(round);
-        if (round.Clusters.Count > 0)
-        {
-            var clusters = string.Join(", ", round.Clusters.Select(c => c.Included
-                ? string.Create(CultureInfo.InvariantCulture, $"{c.Cluster} {c.InnerRounds.Count} inner rounds, {c.SampleCount} samples, last inner accuracy {c.InnerRounds[^1].Accuracy:F4}")
-                : $"{c.Cluster} dropped ({c.Reason})"));
-            return string.Create(
-                CultureInfo.InvariantCulture,
-                $"cycle {round.Round}/{totalRounds}  participants {round.Participants}/{round.Selected}  accuracy {round.Accuracy:F4}  loss {round.Loss:F4}  {round.Seconds:F2} s  [{clusters}]");
-        }
-
-        return string.Create(
-            CultureInfo.InvariantCulture,
-            $"round {round.Round}/{totalRounds}  participants {round.Participants}/{round.Selected}  accuracy {round.Accuracy:F4}  loss {round.Loss:F4}  {round.Seconds:F2} s");
     }
 
     private static async Task WriteMetricsAsync(string directory, DemoResult result)

@@ -18,6 +18,38 @@ public static class CsvDataset
     }
 
     /// <summary>
+    /// Writes <paramref name="data"/> as <see cref="Parse(TextReader, int?)"/> reads it back, to the
+    /// last bit: a header row <c>label,x0,x1,…</c>, then one row a sample, the integer label first
+    /// and each feature in its shortest round-trip form (invariant culture), lines ended by <c>\n</c>.
+    /// </summary>
+    public static void Write(Dataset data, TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write("label");
+        for (var j = 0; j < data.FeatureCount; j++)
+        {
+            writer.Write(",x");
+            writer.Write(j.ToString(CultureInfo.InvariantCulture));
+        }
+
+        writer.Write('\n');
+        Span<char> number = stackalloc char[32];
+        for (var i = 0; i < data.Count; i++)
+        {
+            writer.Write(data.Labels[i].ToString(CultureInfo.InvariantCulture));
+            foreach (var value in data.Row(i))
+            {
+                writer.Write(',');
+                value.TryFormat(number, out var length, "R", CultureInfo.InvariantCulture);
+                writer.Write(number[..length]);
+            }
+
+            writer.Write('\n');
+        }
+    }
+
+    /// <summary>
     /// Parses CSV rows into a <see cref="Dataset"/>. The feature count is taken from the first
     /// data row; every other row must have the same number of fields.
     /// </summary>

@@ -33,6 +33,20 @@ public sealed class CsvDatasetTests : IDisposable
     }
 
     [Fact]
+    public void Write_gives_a_header_and_rows_that_parse_back_to_the_same_bits()
+    {
+        var original = new Dataset([0.5f, -1.25f, 3e-3f, 0f, 1f / 255f, float.Epsilon, 7f, -0f, 0.1f], [2, 0, 1], 3, 4);
+        using var text = new StringWriter();
+
+        CsvDataset.Write(original, text);
+        var loaded = CsvDataset.Parse(new StringReader(text.ToString()), classCount: 4);
+
+        Assert.StartsWith("label,x0,x1,x2\n2,0.5,-1.25,0.003\n", text.ToString(), StringComparison.Ordinal);
+        Assert.Equal(original.Labels, loaded.Labels);
+        Assert.Equal(original.Features.Select(BitConverter.SingleToInt32Bits), loaded.Features.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Fact]
     public void Skips_a_header_row_and_blank_lines_and_infers_the_class_count()
     {
         var path = Write("label,x0,x1\r\n1, 0.5 ,2\r\n\r\n3,1e-2,-4\r\n0,0,0\r\n");

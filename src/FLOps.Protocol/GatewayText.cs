@@ -1,13 +1,13 @@
 using System.Text;
 
-namespace FLOps.Learner;
+namespace FLOps.Protocol;
 
 /// <summary>
 /// Text that came from the gateway (a problem's detail, an unknown model kind, an exception's
-/// message quoting a body) made fit for one log line: no control characters that could forge
+/// message quoting a body, a project's name) made fit for one log line, for the learner and the users' client alike: no control characters that could forge
 /// another line, and no more than a bounded length.
 /// </summary>
-internal static class GatewayText
+public static class GatewayText
 {
     public const int DefaultMaxLength = 300;
 
