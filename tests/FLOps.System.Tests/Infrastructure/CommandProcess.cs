@@ -69,16 +69,25 @@ public sealed class CommandProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>flops ARGS</c> and waits until it prints a line starting with <paramref name="readyPrefix"/>.</summary>
-    public static async Task<CommandProcess> StartAsync(string[] args, string readyPrefix, int siloPort = 0, int gatewayPort = 0, IReadOnlyDictionary<string, string>? environment = null)
+    public static Task<CommandProcess> StartAsync(string[] args, string readyPrefix, int siloPort = 0, int gatewayPort = 0, IReadOnlyDictionary<string, string>? environment = null) =>
+        StartProgramAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "flops.dll"), .. args], readyPrefix, TimeSpan.FromMinutes(2), siloPort, gatewayPort, environment);
+
+    /// <summary>
+    /// Starts <paramref name="fileName"/> ARGS, a flops of another build or behind a launcher
+    /// (<c>infra/arm64/run.sh</c>, <c>ip netns exec</c>), and waits up to <paramref name="readyWithin"/>
+    /// until it prints a line starting with <paramref name="readyPrefix"/>; a process that is not
+    /// ready by then is killed.
+    /// </summary>
+    public static async Task<CommandProcess> StartProgramAsync(
+        string fileName, IEnumerable<string> arguments, string readyPrefix, TimeSpan readyWithin, int siloPort = 0, int gatewayPort = 0, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "flops.dll"));
-        foreach (var arg in args)
+        foreach (var arg in arguments)
         {
             start.ArgumentList.Add(arg);
         }
@@ -88,15 +97,24 @@ public sealed class CommandProcess : IAsyncDisposable
             start.Environment[name] = value;
         }
 
-        var silo = new CommandProcess(new Process { StartInfo = start, EnableRaisingEvents = true }, siloPort, gatewayPort, readyPrefix);
-        silo._process.OutputDataReceived += (_, e) => silo.Record(e.Data, stdout: true);
-        silo._process.ErrorDataReceived += (_, e) => silo.Record(e.Data, stdout: false);
-        silo._process.Exited += (_, _) => silo._ready.TrySetException(new InvalidOperationException("the silo exited before it was ready:\n" + silo.Log));
-        silo._process.Start();
-        silo._process.BeginOutputReadLine();
-        silo._process.BeginErrorReadLine();
-        await silo._ready.Task.WaitAsync(TimeSpan.FromMinutes(2));
-        return silo;
+        var process = new CommandProcess(new Process { StartInfo = start, EnableRaisingEvents = true }, siloPort, gatewayPort, readyPrefix);
+        process._process.OutputDataReceived += (_, e) => process.Record(e.Data, stdout: true);
+        process._process.ErrorDataReceived += (_, e) => process.Record(e.Data, stdout: false);
+        process._process.Exited += (_, _) => process._ready.TrySetException(new InvalidOperationException($"{fileName} exited before it was ready:\n" + process.Log));
+        process._process.Start();
+        process._process.BeginOutputReadLine();
+        process._process.BeginErrorReadLine();
+        try
+        {
+            await process._ready.Task.WaitAsync(readyWithin);
+        }
+        catch (TimeoutException)
+        {
+            await process.DisposeAsync();
+            throw new TimeoutException($"{fileName} {string.Join(' ', start.ArgumentList)} printed no '{readyPrefix}' within {readyWithin}:\n{process.Log}");
+        }
+
+        return process;
     }
 
     /// <summary>Whether the process printed <paramref name="text"/> within <paramref name="limit"/> (output arrives asynchronously).</summary>
