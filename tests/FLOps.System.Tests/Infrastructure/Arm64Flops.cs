@@ -7,9 +7,10 @@ namespace FLOps.System.Tests.Infrastructure;
 /// (<c>src/FLOps.Cli/Properties/PublishProfiles/linux-arm64.pubxml</c>), run on this x64 machine
 /// under qemu's user-mode emulator through <c>infra/arm64/run.sh</c>, as an arm64 edge device
 /// runs it. Prepared once per test run, whichever tests ask: <c>infra/arm64/setup.sh</c> installs
-/// the emulator and the arm64 libraries, then the profile is published with a build tree of its own
-/// under <c>artifacts/system-tests/linux-arm64</c>, so the publish never writes where the test
-/// run's own builds do (they may still be running beside it).
+/// the emulator and the arm64 libraries, then the profile is published as a user would, to
+/// <c>artifacts/publish/linux-arm64/flops</c>. Every build restores what the profile needs
+/// (FLOps.Cli.csproj), so the publish writes only the linux-arm64 folders, never where the test
+/// run's own builds (which may still be running beside it) write.
 /// </summary>
 public sealed class Arm64Flops
 {
@@ -54,14 +55,12 @@ public sealed class Arm64Flops
     {
         (await ExternalCommand.RunInfraScriptAsync("arm64/setup.sh")).EnsureSuccess();
         var root = PostgresFixture.RepositoryRoot;
-        var directory = Path.Combine(root, "artifacts", "system-tests", "linux-arm64");
-        var publish = Path.Combine(directory, "publish");
         var watch = Stopwatch.StartNew();
         (await ExternalCommand.RunAsync(
             "dotnet",
-            ["publish", Path.Combine(root, "src", "FLOps.Cli"), "-p:PublishProfile=linux-arm64", "--artifacts-path", Path.Combine(directory, "build"),
-             $"-p:PublishDir={publish}/", "--disable-build-servers", "-nologo", "-v", "q"],
+            ["publish", Path.Combine(root, "src", "FLOps.Cli"), "-p:PublishProfile=linux-arm64", "--disable-build-servers", "-nologo", "-v", "q"],
             timeout: TimeSpan.FromMinutes(15))).EnsureSuccess();
-        return new Arm64Flops(Path.Combine(publish, "flops"), Path.Combine(directory, "extract"), watch.Elapsed);
+        var artifacts = Path.Combine(root, "artifacts");
+        return new Arm64Flops(Path.Combine(artifacts, "publish", "linux-arm64", "flops"), Path.Combine(artifacts, "system-tests", "bundle-extract"), watch.Elapsed);
     }
 }
