@@ -72,10 +72,21 @@ public sealed class CommandProcess : IAsyncDisposable
     /// Starts <c>flops ARGS</c> (through <paramref name="launcher"/>: inside a network namespace, say)
     /// and waits until it prints a line starting with <paramref name="readyPrefix"/>.
     /// </summary>
-    public static async Task<CommandProcess> StartAsync(string[] args, string readyPrefix, int siloPort = 0, int gatewayPort = 0, IReadOnlyDictionary<string, string>? environment = null, Launcher? launcher = null)
+    /// <param name="readyWithin">How long it may take to be ready (2 minutes unless said); a process not ready by then is killed.</param>
+    public static async Task<CommandProcess> StartAsync(string[] args, string readyPrefix, int siloPort = 0, int gatewayPort = 0, IReadOnlyDictionary<string, string>? environment = null, Launcher? launcher = null, TimeSpan? readyWithin = null)
     {
         var process = Launch(args, readyPrefix, siloPort, gatewayPort, environment, launcher);
-        await process._ready.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        var limit = readyWithin ?? TimeSpan.FromMinutes(2);
+        try
+        {
+            await process._ready.Task.WaitAsync(limit);
+        }
+        catch (TimeoutException)
+        {
+            await process.DisposeAsync();
+            throw new TimeoutException($"{string.Join(' ', (launcher ?? Launcher.Local).CommandLine(args))} printed no '{readyPrefix}' within {limit}:\n{process.Log}");
+        }
+
         return process;
     }
 
