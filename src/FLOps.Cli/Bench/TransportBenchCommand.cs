@@ -47,6 +47,24 @@ public static class TransportBenchCommand
     public static async Task<int> RunAsync(int parameters, int updates, int turns, bool json, TextWriter stdout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stdout);
+
+        // The figures are printed once both clusters are stopped: silos that stop may still log,
+        // and --json promises that the result is the last line.
+        var result = await MeasureAsync(parameters, updates, turns, cancellationToken);
+        await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"{updates} updates of {parameters:N0} floats, edge silo -> cloud round grain over loopback TCP, best of {turns} turns, {result.Cores} cores"));
+        await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"plaintext   {result.PlaintextSecondsPerUpdate * 1000,8:F1} ms per update  {result.PlaintextMBs,7:F0} MB/s"));
+        await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"mutual TLS  {result.TlsSecondsPerUpdate * 1000,8:F1} ms per update  {result.TlsMBs,7:F0} MB/s  ({result.TlsRatio:F2} x plaintext time)"));
+        if (json)
+        {
+            await stdout.WriteLineAsync(JsonSerializer.Serialize(result, JsonOptions));
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static async Task<TransportBenchResult> MeasureAsync(int parameters, int updates, int turns, CancellationToken cancellationToken)
+    {
         var certificates = Directory.CreateTempSubdirectory("flops-bench-tls-");
         try
         {
@@ -81,18 +99,8 @@ public static class TransportBenchCommand
             }
 
             var megabytes = updates * (double)parameters * sizeof(float) / 1e6;
-            var result = new TransportBenchResult(parameters, updates, turns, bestPlain.TotalSeconds / updates, bestTls.TotalSeconds / updates,
+            return new TransportBenchResult(parameters, updates, turns, bestPlain.TotalSeconds / updates, bestTls.TotalSeconds / updates,
                 megabytes / bestPlain.TotalSeconds, megabytes / bestTls.TotalSeconds, bestTls.TotalSeconds / bestPlain.TotalSeconds, Environment.ProcessorCount);
-            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{updates} updates of {parameters:N0} floats, edge silo -> cloud round grain over loopback TCP, best of {turns} turns, {result.Cores} cores"));
-            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"plaintext   {result.PlaintextSecondsPerUpdate * 1000,8:F1} ms per update  {result.PlaintextMBs,7:F0} MB/s"));
-            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"mutual TLS  {result.TlsSecondsPerUpdate * 1000,8:F1} ms per update  {result.TlsMBs,7:F0} MB/s  ({result.TlsRatio:F2} x plaintext time)"));
-            if (json)
-            {
-                await stdout.WriteLineAsync(JsonSerializer.Serialize(result, JsonOptions));
-            }
-
-            return ExitCodes.Success;
         }
         finally
         {
