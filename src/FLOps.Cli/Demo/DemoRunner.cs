@@ -171,6 +171,10 @@ public static class DemoRunner
         };
         await WriteMetricsAsync(outputDirectory, result);
 
+        // Stopped before the last lines: a stopping silo may still log, and --json promises that
+        // the result is the last line of stdout.
+        await silos.DisposeAsync();
+
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Final accuracy (ML.NET, {evaluation.Count} held-out digits): {evaluation.MicroAccuracy:F4}, log-loss {evaluation.LogLoss:F4}, {result.Seconds:F1} s"));
         await stdout.WriteLineAsync($"Model: {modelPath}");
         await stdout.WriteLineAsync(result.BytesToEdge is { } toEdge

@@ -46,8 +46,15 @@ internal sealed class DemoSilos : IAsyncDisposable
         return new DemoSilos(host, null, settings.Durable is null ? "one embedded silo" : "the durable cluster's live edge clusters");
     }
 
+    /// <summary>Stops the silos; a second call does nothing (the demo stops them before its last lines).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (_cluster is not null)
         {
             await _cluster.DisposeAsync();
@@ -59,6 +66,8 @@ internal sealed class DemoSilos : IAsyncDisposable
             _host.Dispose();
         }
     }
+
+    private bool _disposed;
 
     private static int FreePortOr(int port) => port == 0 ? EmbeddedSilo.FreeTcpPort() : port;
 }
