@@ -32,14 +32,6 @@ public sealed class EdgeNetwork : IAsyncLifetime
 
     public static readonly string[] Edges = ["edge-a", "edge-b"];
 
-    /// <summary>
-    /// <c>FLOPS_ARM64_LEARNER</c>, when set, is the command that runs another platform's build of
-    /// <c>flops</c> (such as the linux-arm64 one under <c>qemu-aarch64</c>, space-separated, the
-    /// verb and options follow); the last learner of <c>edge-b</c> is then started with it, inside
-    /// edge-b's namespace, in place of this build.
-    /// </summary>
-    public const string Arm64LearnerVariable = "FLOPS_ARM64_LEARNER";
-
     /// <summary>A PostgreSQL cluster of the network tests' own, listening on the bridge address too.</summary>
     public const string PostgresClusterName = "netns";
 
@@ -183,19 +175,12 @@ public sealed class EdgeNetwork : IAsyncLifetime
 
     private Task<CommandProcess> StartLearnerAsync(string edge, int index)
     {
-        var host = Hosts[edge];
-        var launcher = host.Launcher;
-        if (edge == Edges[^1] && index == LearnersPerEdge - 1 && Environment.GetEnvironmentVariable(Arm64LearnerVariable) is { Length: > 0 } other)
-        {
-            launcher = launcher.Running(other.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        }
-
         var shard = (Array.IndexOf(Edges, edge) * LearnersPerEdge) + index;
         return CommandProcess.StartAsync(
             ["learner", "--gateway", GatewayUrl.ToString().TrimEnd('/'), "--ca", AuthorityPath, "--api-key", ApiKey, "--cluster", edge, "--name", $"{edge}-{index}",
              "--data", $"mnist:shard={shard}/{Edges.Length * LearnersPerEdge}"],
             "flops learner: registered",
-            launcher: launcher);
+            launcher: Hosts[edge].Launcher);
     }
 
     /// <summary>An HTTPS client of the gateway, as the user: it trusts the cluster's CA only and sends the API key.</summary>
