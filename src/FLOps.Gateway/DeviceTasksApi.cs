@@ -166,5 +166,6 @@ public static class DeviceTasksApi
         task.BatchSize,
         task.LearningRate,
         task.ProximalMu,
-        task.Seed);
+        task.Seed,
+        [.. task.Layout.Select(tensor => new TensorView(tensor.Name, [.. tensor.Shape.Select(d => (long)d)]))]);
 }

@@ -15,7 +15,7 @@ public enum TaskRefusal
     /// <summary>A size or a training setting is outside what a learner accepts.</summary>
     OutOfRange,
 
-    /// <summary>The task's parameter count is not the one its architecture has.</summary>
+    /// <summary>The task's parameter count or layout is not the one its architecture has.</summary>
     ParameterCountMismatch,
 
     /// <summary>The task is well formed but the local data cannot train its model.</summary>

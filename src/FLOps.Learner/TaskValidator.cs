@@ -59,6 +59,11 @@ public sealed class TaskValidator
             return badModel;
         }
 
+        if (CheckLayout(task.Layout, architecture) is { } badLayout)
+        {
+            return badLayout;
+        }
+
         if (task.LocalEpochs is < 1 or > MaxLocalEpochs)
         {
             return OutOfRange("localEpochs", 1, MaxLocalEpochs, task.LocalEpochs);
@@ -159,6 +164,25 @@ public sealed class TaskValidator
 
         architecture = new ModelArchitecture(kind, size);
         return null;
+    }
+
+    /// <summary>
+    /// A task that names its tensors (every gateway since the learner protocol carried the layout)
+    /// must name this kind's, in its order: the vector would otherwise be trained as another model.
+    /// </summary>
+    private static TaskVerdict? CheckLayout(IReadOnlyList<TensorView>? layout, ModelArchitecture architecture)
+    {
+        if (layout is null)
+        {
+            return null;
+        }
+
+        var expected = architecture.Layout.Tensors;
+        var matches = layout.Count == expected.Count
+            && layout.Zip(expected).All(pair => pair.First is { } given && given.Name == pair.Second.Name && given.Shape is { } shape && shape.SequenceEqual(pair.Second.Shape.Select(d => (long)d)));
+        return matches
+            ? null
+            : TaskVerdict.Refuse(TaskRefusal.ParameterCountMismatch, $"the task's layout is not the one of {architecture.Kind.Describe(architecture.Size)} ({GatewayText.OneLine(architecture.Layout.ToString(), 200)})");
     }
 
     private static TaskVerdict? CheckSize(int? value, string field, int min, int max) => value switch

@@ -3,6 +3,8 @@ namespace FLOps.Protocol;
 /// <summary>
 /// A task as a learner agent receives it. The update must name <see cref="TaskId"/> and
 /// <see cref="ModelHash"/>, so that it can only count for the task it was trained for.
+/// <see cref="Layout"/> names the tensors of the <see cref="ParameterCount"/> float32 of the model
+/// and of the update, in their order, so that a learner in any framework maps them onto its model.
 /// </summary>
 public sealed record DeviceTaskView(
     string TaskId,
@@ -15,4 +17,5 @@ public sealed record DeviceTaskView(
     int BatchSize,
     double LearningRate,
     double ProximalMu,
-    int Seed);
+    int Seed,
+    IReadOnlyList<TensorView>? Layout = null);

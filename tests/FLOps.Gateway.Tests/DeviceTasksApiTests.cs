@@ -37,6 +37,7 @@ public sealed class DeviceTasksApiTests(GatewayFixture gateway)
         var task = (await device.NextTask())!;
         Assert.Equal(projectId, task.ProjectId);
         Assert.Equal(SoftmaxFourByTwo, task.ParameterCount);
+        Assert.Equal(["W:2x4", "b:2"], task.Layout!.Select(t => $"{t.Name}:{string.Join('x', t.Shape)}"));
         var model = await device.Get(LearnerRoutes.Model(task.ModelHash));
         Assert.Equal(SoftmaxFourByTwo * sizeof(float), (await model.Content.ReadAsByteArrayAsync()).Length);
 

@@ -25,6 +25,22 @@ public sealed class TaskValidatorTests
     }
 
     [Fact]
+    public void A_task_that_names_its_tensors_is_taken_only_when_they_are_its_kinds_in_order()
+    {
+        var softmax = SoftmaxKind.Architecture(TinyData.Features, TinyData.Classes).Layout.Tensors
+            .Select(t => new TensorView(t.Name, [.. t.Shape.Select(d => (long)d)])).ToList();
+
+        var named = _validator.Check(SampleTasks.Fitting() with { Layout = softmax });
+        var swapped = _validator.Check(SampleTasks.Fitting() with { Layout = [softmax[1], softmax[0]] });
+        var reshaped = _validator.Check(SampleTasks.Fitting() with { Layout = [softmax[0] with { Shape = [TinyData.Features, TinyData.Classes] }, softmax[1]] });
+
+        Assert.True(named.CanTake, named.Reason);
+        Assert.Equal(TaskRefusal.ParameterCountMismatch, swapped.Refusal);
+        Assert.Contains("layout", swapped.Reason, StringComparison.Ordinal);
+        Assert.Equal(TaskRefusal.ParameterCountMismatch, reshaped.Refusal);
+    }
+
+    [Fact]
     public void An_mlp_task_without_hidden_units_has_the_default_width()
     {
         const int hidden = MlpKind.DefaultHiddenUnits;

@@ -131,6 +131,9 @@ public sealed record TrainingTask
     /// <summary>The largest sample count an update for this task may claim.</summary>
     [Id(15)] public long MaxSampleCount { get; init; } = 1_000_000_000;
 
+    /// <summary>The tensors of the parameter vector, in its order: how a learner maps them onto its own model.</summary>
+    [Id(16)] public IReadOnlyList<TensorShape> Layout { get; init; } = [];
+
     /// <summary>A task is one round attempt's, so its round grain's key names it.</summary>
     public string TaskId => RoundKey;
 }

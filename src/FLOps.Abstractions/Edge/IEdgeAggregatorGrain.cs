@@ -65,6 +65,9 @@ public sealed record EdgeCyclePlan
 
     /// <summary>The project's tenant, passed to the inner rounds (their tasks go only to its devices).</summary>
     [Id(9)] public string Tenant { get; init; } = "";
+
+    /// <summary>The tensors of the model's parameter vector, in its order, for the inner rounds' tasks.</summary>
+    [Id(10)] public IReadOnlyList<TensorShape> Layout { get; init; } = [];
 }
 
 /// <summary>An edge cluster's result for one cycle, sent to the cloud once.</summary>

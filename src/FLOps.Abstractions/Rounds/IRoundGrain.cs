@@ -69,6 +69,9 @@ public sealed record RoundPlan
 
     /// <summary>Set for an inner round of a hierarchical cycle: the round reports to its edge aggregator, not to the project.</summary>
     [Id(8)] public EdgeRoundContext? Edge { get; init; }
+
+    /// <summary>The tensors of the model's parameter vector, in its order, for the tasks.</summary>
+    [Id(10)] public IReadOnlyList<TensorShape> Layout { get; init; } = [];
 }
 
 /// <summary>Which edge aggregator an inner round belongs to.</summary>

@@ -150,6 +150,7 @@ public sealed class EdgeAggregatorGrain(
             Seed = ProjectSeeds.OfRound(plan.ProjectSeed, flatRound),
             StrategyState = S.StrategyState,
             Edge = new EdgeRoundContext { AggregatorKey = Key, Cluster = plan.Cluster, Cycle = plan.Cycle },
+            Layout = plan.Layout,
         });
     }
 

@@ -230,6 +230,7 @@ public sealed class RootAggregatorGrain(
                     GlobalModel = plan.GlobalModel,
                     ProjectSeed = ProjectSeeds.Of(plan.Spec, plan.ProjectId),
                     RootKey = Key,
+                    Layout = plan.Layout,
                 });
                 return (c.Key, Error: null);
             }

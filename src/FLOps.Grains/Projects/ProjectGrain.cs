@@ -45,6 +45,12 @@ public sealed class ProjectGrain(
         {
             FlopsMetrics.ProjectIs(Id, S.State);
             ReportLatestModel();
+
+            // Projects stored before tasks carried the layout: a built-in kind's follows from its spec.
+            if (S.Layout.Count == 0)
+            {
+                S.Layout = [.. TensorShapes.Of(ProjectSpecValidator.ArchitectureOf(S.Spec.Model).Layout)];
+            }
         }
 
         return Task.CompletedTask;
@@ -81,6 +87,7 @@ public sealed class ProjectGrain(
         S.CreatedAt = time.GetUtcNow();
         FlopsMetrics.ProjectIs(Id, S.State);
         S.Model = await models.PutAsync(ModelInitializer.Create(architecture, seed));
+        S.Layout = [.. TensorShapes.Of(architecture.Layout)];
         if (spec.Simulation is { } simulation)
         {
             S.SimulatedDevices = await CreateSimulatedDevices(spec, simulation);
@@ -282,6 +289,7 @@ public sealed class ProjectGrain(
             // A retry selects afresh: its seed differs from the failed attempt's.
             Seed = S.CurrentAttempt == 0 ? seed : StableHash.Combine(seed, S.CurrentAttempt),
             StrategyState = S.StrategyState,
+            Layout = S.Layout,
         };
         if (IsHierarchical)
         {

@@ -43,4 +43,7 @@ public sealed class ProjectGrainState
 
     /// <summary>The tenant that submitted the project: its rounds pick only that tenant's registered devices.</summary>
     [Id(15)] public string Tenant { get; set; } = "";
+
+    /// <summary>The tensors of the model's parameter vector, in its order, as its tasks tell learners.</summary>
+    [Id(16)] public List<TensorShape> Layout { get; set; } = [];
 }

@@ -352,6 +352,7 @@ public sealed class RoundGrain(
             ProjectId = plan.ProjectId,
             Tenant = plan.Tenant,
             MaxSampleCount = MaxSampleCount,
+            Layout = plan.Layout,
         };
 
         // One continuation for the whole fan-out rather than one per participant: each would be
