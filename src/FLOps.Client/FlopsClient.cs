@@ -1,7 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using FLOps.Abstractions.Devices;
+using FLOps.Abstractions.Models;
 using FLOps.Abstractions.Projects;
+using Orleans.Concurrency;
 
 namespace FLOps.Client;
 
@@ -74,6 +76,25 @@ public sealed class FlopsClient(IGrainFactory grains, string tenant = FlopsClien
     /// <summary>Registers a device of this tenant; its id, or the problems or limit that refused it.</summary>
     public Task<DeviceRegistrationResult> RegisterDeviceAsync(DeviceProfile profile) =>
         grains.GetGrain<ITenantGrain>(tenant).RegisterDevice(profile);
+
+    /// <summary>
+    /// Uploads an ONNX model to federate (<c>model: { kind: "onnx", modelId }</c>); its description,
+    /// with the id to name it by. Throws <see cref="InvalidModelUploadException"/> with the reason
+    /// when the model cannot be federated.
+    /// </summary>
+    public Task<UploadedModelInfo> UploadModelAsync(byte[] onnx)
+    {
+        ArgumentNullException.ThrowIfNull(onnx);
+        var id = "m-" + Guid.NewGuid().ToString("N")[..16];
+        return grains.GetGrain<IUploadedModelGrain>(IUploadedModelGrain.KeyFor(tenant, id)).Import(new Immutable<byte[]>(onnx));
+    }
+
+    /// <summary>The tenant's uploaded model, or <c>null</c> if it has none by that id.</summary>
+    public Task<UploadedModelInfo?> GetModelAsync(string modelId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modelId);
+        return grains.GetGrain<IUploadedModelGrain>(IUploadedModelGrain.KeyFor(tenant, modelId)).GetInfo();
+    }
 
     /// <summary>The tenant's project, or <c>null</c> if it has none by that id.</summary>
     public async Task<ProjectSnapshot?> GetAsync(string projectId) =>

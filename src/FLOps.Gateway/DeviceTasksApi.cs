@@ -161,7 +161,7 @@ public static class DeviceTasksApi
         task.Round,
         task.GlobalModel.Hash,
         task.GlobalModel.ParameterCount,
-        new TaskModelView(task.Model.Kind, task.Model.Inputs, task.Model.Classes, task.Model.HiddenUnits),
+        new TaskModelView(task.Model.Kind, task.Model.Inputs, task.Model.Classes, task.Model.HiddenUnits, task.Model.ModelId),
         task.LocalEpochs,
         task.BatchSize,
         task.LearningRate,

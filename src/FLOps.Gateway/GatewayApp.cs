@@ -39,6 +39,7 @@ public static class GatewayApp
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).WithTags("Health");
         app.MapGet("/readyz", Ready).WithTags("Health");
         app.MapProjectsApi();
+        app.MapModelsApi();
         app.MapDevicesApi();
         app.MapDeviceTasksApi();
         return app;

@@ -14,4 +14,5 @@ public static class FlopsStorage
     public const string DeviceTokenKeyState = "device-token-key";
     public const string EdgeAggregatorState = "edge-aggregator";
     public const string RootAggregatorState = "root-aggregator";
+    public const string UploadedModelState = "uploaded-model";
 }

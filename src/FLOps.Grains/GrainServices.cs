@@ -22,6 +22,7 @@ public static class GrainServices
         services.TryAddSingleton<IUpdateJournal, InMemoryUpdateJournal>();
         services.TryAddSingleton<ISimulatedDataCatalog, MnistDataCatalog>();
         services.TryAddSingleton<ILocalTrainingService, ThreadPoolTrainingService>();
+        services.TryAddSingleton<HeldOutEvaluator>();
         return services;
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using FLOps.Learning.Data;
 using FLOps.Learning.Models;
 using FLOps.Learning.Models.Kinds;
+using FLOps.Learning.Onnx;
 using FLOps.Learning.Training;
 using FLOps.Protocol;
 
@@ -125,6 +126,8 @@ public sealed class TaskValidator
         {
             return string.IsNullOrWhiteSpace(model.Kind)
                 ? TaskVerdict.Refuse(TaskRefusal.MissingField, "the model has no kind")
+                : string.Equals(model.Kind, ImportedOnnxModel.KindName, StringComparison.OrdinalIgnoreCase)
+                ? TaskVerdict.Refuse(TaskRefusal.UnsupportedModel, $"an uploaded onnx model is trained by a learner of its own framework (such as src/python/flops_learner); flops learner trains {ModelCatalog.NameList}")
                 : TaskVerdict.Refuse(TaskRefusal.UnsupportedModel, $"model.kind '{GatewayText.OneLine(model.Kind, 40)}' is not one of {ModelCatalog.NameList}");
         }
 

@@ -10,7 +10,10 @@ public static class ServiceRoutes
     /// <summary><c>POST</c> a project spec (201, a <see cref="ProjectView"/>); <c>GET</c> the caller's projects.</summary>
     public const string Projects = "/api/v1/projects";
 
-    /// <summary><c>POST</c> an ONNX file as <c>application/octet-stream</c>: 201, a <see cref="ModelUploadView"/>; 422 for a graph the service cannot train.</summary>
+    /// <summary>
+    /// <c>POST</c> an ONNX file as <c>application/octet-stream</c>: 201, a <see cref="ModelUploadView"/>;
+    /// 422 for a graph the service cannot train. <c>GET {Models}/{id}</c>: the same view, 404 for another tenant's.
+    /// </summary>
     public const string Models = "/api/v1/models";
 
     /// <summary>The name of each event of <see cref="Events"/>; its data is a <see cref="ProjectView"/>.</summary>

@@ -144,14 +144,14 @@ public sealed class UserCommandsTests(ServeFixture serve) : IClassFixture<ServeF
     }
 
     [Fact]
-    public async Task An_onnx_model_for_a_gateway_without_the_models_route_exits_with_code_1_saying_so()
+    public async Task An_unusable_onnx_model_is_refused_with_the_gateways_reason_and_no_project_is_submitted()
     {
         var onnx = Write("model.onnx", "not really onnx");
 
         var run = await Flops(["submit", Spec(rounds: 1), "--model", onnx, .. serve.GatewayArgs()]);
 
-        Assert.Equal(1, run.ExitCode);
-        Assert.Equal($"flops: the gateway at {serve.Url}/ does not accept ONNX models yet (POST /api/v1/models answered 404)", Assert.Single(run.ErrorLines));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("not an ONNX model", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
         Assert.Empty(run.StandardOutput);
     }
 

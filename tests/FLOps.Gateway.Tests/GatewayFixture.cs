@@ -20,6 +20,9 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     /// <summary>The tenant of the property-based fuzz tests, so that the thousands of projects they submit stay out of the others' lists.</summary>
     public const string KeyFuzz = "key-of-the-fuzzing-tenant";
+
+    /// <summary>A tenant of its own for the uploaded-model tests, whose MNIST devices no other test registers.</summary>
+    public const string KeyOnnx = "key-of-the-onnx-tenant";
     public const string MetricsKey = "key-of-the-operator-for-metrics";
 
     /// <summary>The port of the operator's metrics listener, as <c>flops serve --metrics-port</c> passes it.</summary>
@@ -47,7 +50,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
         builder.UseOrleans(silo => silo.UseFlopsEmbedded(EmbeddedSilo.FreeTcpPort(), EmbeddedSilo.FreeTcpPort()));
-        var keys = ApiKeys.Parse($"a:{KeyA},b:{KeyB},fuzz:{KeyFuzz}");
+        var keys = ApiKeys.Parse($"a:{KeyA},b:{KeyB},fuzz:{KeyFuzz},onnx:{KeyOnnx}");
         builder.AddFlopsGateway(keys);
         builder.AddFlopsMetrics();
         _app = builder.Build();

@@ -14,7 +14,7 @@ public sealed class ModelKindValidationTests
     public static TheoryData<string> Kinds => [.. ModelCatalog.Names];
 
     /// <summary>Kinds the contract names that the catalogue does not have yet, and one it never will.</summary>
-    public static TheoryData<string> UnknownKinds => [.. new[] { "cnn", "onnx", "forest" }.Where(name => ModelCatalog.Find(name) is null)];
+    public static TheoryData<string> UnknownKinds => [.. new[] { "cnn", "forest" }.Where(name => ModelCatalog.Find(name) is null)];
 
     [Theory]
     [MemberData(nameof(Kinds))]
@@ -40,7 +40,22 @@ public sealed class ModelKindValidationTests
         var error = Assert.Single(ProjectSpecValidator.Validate(spec));
 
         Assert.Equal("model.kind", error.Field);
-        Assert.Equal($"must be one of {string.Join(", ", ModelCatalog.Names)} (got '{kind}')", error.Message);
+        Assert.Equal($"must be one of {string.Join(", ", ModelCatalog.Names)}, onnx (got '{kind}')", error.Message);
+    }
+
+    [Fact]
+    public void An_onnx_model_names_its_upload_and_is_trained_by_registered_learners_only()
+    {
+        var registered = Specs.Simulated(devices: 2, rounds: 1) with { Model = new ModelSpec { Kind = "ONNX", ModelId = "m-1" }, Simulation = null };
+        var withoutId = registered with { Model = new ModelSpec { Kind = "onnx" } };
+        var simulated = registered with { Simulation = new SimulationSpec { Devices = 2 } };
+        var idOnBuiltIn = registered with { Model = new ModelSpec { Kind = "softmax", ModelId = "m-1" } };
+
+        Assert.Empty(ProjectSpecValidator.Validate(registered));
+        Assert.Equal(new ModelSpec { Kind = "onnx", ModelId = "m-1" }, ProjectSpecValidator.Normalize(registered).Model);
+        Assert.Equal(["model.modelId"], ProjectSpecValidator.Validate(withoutId).Select(e => e.Field));
+        Assert.Equal(["simulation"], ProjectSpecValidator.Validate(simulated).Select(e => e.Field));
+        Assert.Equal(["model.modelId"], ProjectSpecValidator.Validate(idOnBuiltIn).Select(e => e.Field));
     }
 
     [Theory]

@@ -1,9 +1,7 @@
-using System.Runtime.InteropServices;
 using FLOps.Learning.Data;
 using FLOps.Learning.Models;
 using FLOps.Learning.Models.Kinds;
 using FLOps.Learning.Onnx;
-using Google.Protobuf;
 using Onnx;
 
 namespace FLOps.Inference.Tests;
@@ -17,43 +15,6 @@ public sealed class ImportedOnnxModelTests
     private const long Limit = 50_000_000;
 
 
-    /// <summary>
-    /// logits = Flatten(input)·Wᵀ + b, written the way torch.onnx.export writes it: W in raw bytes,
-    /// b as float_data, an int64 constant that is no parameter, the initialisers also listed as inputs.
-    /// </summary>
-    private static byte[] ForeignSoftmax(float[] parameters, long opset = 13, Action<GraphProto>? change = null)
-    {
-        var graph = new GraphProto { Name = "torch_jit" };
-        graph.Input.Add(Value("input", TensorProto.Types.DataType.Float, null, 1, 28, 28));
-        graph.Input.Add(Value("fc.weight", TensorProto.Types.DataType.Float, 10, 784));
-        var weight = new TensorProto { Name = "fc.weight", DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(parameters.AsSpan(0, 7840))) };
-        weight.Dims.Add([10, 784]);
-        graph.Initializer.Add(weight);
-        graph.Initializer.Add(OnnxNodes.FloatTensor("fc.bias", parameters.AsSpan(7840, 10), [10]));
-        var axes = new TensorProto { Name = "unused_axes", DataType = (int)TensorProto.Types.DataType.Int64 };
-        axes.Dims.Add(1);
-        axes.Int64Data.Add(1);
-        graph.Initializer.Add(axes);
-        graph.Node.Add(OnnxNodes.Node("flatten", "Flatten", ["input"], ["flat"], OnnxNodes.IntAttribute("axis", 1)));
-        graph.Node.Add(OnnxNodes.Gemm("fc", "flat", "fc.weight", "fc.bias", "logits"));
-        graph.Output.Add(Value("logits", TensorProto.Types.DataType.Float, null, 10));
-        change?.Invoke(graph);
-        var model = new ModelProto { IrVersion = 7, ProducerName = "pytorch", Graph = graph };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
-        return model.ToByteArray();
-    }
-
-    private static ValueInfoProto Value(string name, TensorProto.Types.DataType type, params long?[] dims)
-    {
-        var shape = new TensorShapeProto();
-        foreach (var dim in dims)
-        {
-            shape.Dim.Add(dim is { } size ? new TensorShapeProto.Types.Dimension { DimValue = size } : new TensorShapeProto.Types.Dimension { DimParam = "batch_size" });
-        }
-
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } } };
-    }
-
     private static float[] Parameters(int seed) => ReferenceModel.RandomParameters(SoftmaxKind.Architecture(784, 10), seed, 0.05);
 
     [Fact]
@@ -61,7 +22,7 @@ public sealed class ImportedOnnxModelTests
     {
         var parameters = Parameters(3);
 
-        var imported = ImportedOnnxModel.Import(ForeignSoftmax(parameters), Limit);
+        var imported = ImportedOnnxModel.Import(ForeignOnnx.Softmax(parameters), Limit);
 
         Assert.Equal(new ParameterLayout(new ParameterTensor("fc.weight", 10, 784), new ParameterTensor("fc.bias", 10)), imported.Layout);
         Assert.Equal(parameters, imported.InitialParameters);
@@ -74,7 +35,7 @@ public sealed class ImportedOnnxModelTests
     {
         var parameters = Parameters(5);
         var trained = Parameters(6);
-        var imported = ImportedOnnxModel.Import(ForeignSoftmax(parameters), Limit);
+        var imported = ImportedOnnxModel.Import(ForeignOnnx.Softmax(parameters), Limit);
         var test = Mnist.Load().Test;
 
         using var foreign = new OnnxModelScorer(ImportedOnnxModel.WithParameters(imported.Graph, trained), imported.FeatureCount, imported.ClassCount);
@@ -91,7 +52,7 @@ public sealed class ImportedOnnxModelTests
     public void A_graph_whose_output_is_a_softmax_gives_its_probabilities_unchanged()
     {
         var parameters = Parameters(8);
-        var onnx = ForeignSoftmax(parameters, change: graph =>
+        var onnx = ForeignOnnx.Softmax(parameters, change: graph =>
         {
             graph.Node.Add(OnnxNodes.Node("softmax", "Softmax", ["logits"], ["probs"], OnnxNodes.IntAttribute("axis", 1)));
             graph.Output[0].Name = "probs";
@@ -109,7 +70,7 @@ public sealed class ImportedOnnxModelTests
     public void A_graph_that_uses_the_interfaces_names_itself_is_renamed_around_them()
     {
         var parameters = Parameters(9);
-        var onnx = ForeignSoftmax(parameters, change: graph =>
+        var onnx = ForeignOnnx.Softmax(parameters, change: graph =>
         {
             graph.Input[0].Name = "features";
             graph.Node[0].Input[0] = "features";
@@ -124,9 +85,31 @@ public sealed class ImportedOnnxModelTests
     }
 
     [Fact]
+    public void A_model_downloaded_from_FLOps_can_be_uploaded_again_to_go_on_training_it()
+    {
+        var parameters = Parameters(10);
+        var first = ImportedOnnxModel.Import(ForeignOnnx.Softmax(parameters), Limit);
+        var builtIn = OnnxModelExporter.Export(SoftmaxKind.Architecture(784, 10), parameters);
+        var test = Mnist.Load().Test;
+
+        var again = ImportedOnnxModel.Import(first.Graph, Limit);
+        var ours = ImportedOnnxModel.Import(builtIn, Limit);
+        using var reference = new OnnxModelScorer(builtIn, 784, 10);
+        using var reimported = new OnnxModelScorer(again.Graph, 784, 10);
+        using var exported = new OnnxModelScorer(ours.Graph, 784, 10);
+
+        Assert.Equal(first.Layout, again.Layout);
+        Assert.Equal(parameters, again.InitialParameters);
+        Assert.Equal(parameters, ours.InitialParameters);
+        var expected = reference.PredictAll(test);
+        Assert.All(reimported.PredictAll(test).Zip(expected), pair => Assert.Equal(pair.Second.Scores, pair.First.Scores, (a, b) => Math.Abs(a - b) < 1e-5));
+        Assert.All(exported.PredictAll(test).Zip(expected), pair => Assert.Equal(pair.Second.Scores, pair.First.Scores, (a, b) => Math.Abs(a - b) < 1e-5));
+    }
+
+    [Fact]
     public void Replacing_the_parameters_of_a_graph_with_too_few_or_too_many_values_is_refused()
     {
-        var imported = ImportedOnnxModel.Import(ForeignSoftmax(Parameters(1)), Limit);
+        var imported = ImportedOnnxModel.Import(ForeignOnnx.Softmax(Parameters(1)), Limit);
 
         Assert.Throws<ArgumentException>(() => ImportedOnnxModel.WithParameters(imported.Graph, new float[7849]));
         Assert.Throws<ArgumentException>(() => ImportedOnnxModel.WithParameters(imported.Graph, new float[7851]));
@@ -153,14 +136,14 @@ public sealed class ImportedOnnxModelTests
         var onnx = fault switch
         {
             "garbage" => [0xff, 0xff, 0xff, 0x01, 0x02],
-            "no-float-initializers" => ForeignSoftmax(parameters, change: g => { g.Initializer.RemoveAt(0); g.Initializer.RemoveAt(0); }),
-            "two-inputs" => ForeignSoftmax(parameters, change: g => g.Input.Add(Value("mask", TensorProto.Types.DataType.Float, null, 10))),
-            "unknown-size" => ForeignSoftmax(parameters, change: g => g.Input[0].Type.TensorType.Shape.Dim[2].DimParam = "height"),
-            "no-batch" => ForeignSoftmax(parameters, change: g => { var dims = g.Input[0].Type.TensorType.Shape.Dim; while (dims.Count > 1) { dims.RemoveAt(1); } }),
-            "old-opset" => ForeignSoftmax(parameters, opset: 4),
-            "not-finite" => ForeignSoftmax([float.NaN, .. parameters[1..]]),
-            "one-class" => ForeignSoftmax(parameters, change: g => g.Output[0].Type.TensorType.Shape.Dim[1].DimValue = 1),
-            _ => ForeignSoftmax(parameters),
+            "no-float-initializers" => ForeignOnnx.Softmax(parameters, change: g => { g.Initializer.RemoveAt(0); g.Initializer.RemoveAt(0); }),
+            "two-inputs" => ForeignOnnx.Softmax(parameters, change: g => g.Input.Add(ForeignOnnx.Value("mask", TensorProto.Types.DataType.Float, null, 10))),
+            "unknown-size" => ForeignOnnx.Softmax(parameters, change: g => g.Input[0].Type.TensorType.Shape.Dim[2].DimParam = "height"),
+            "no-batch" => ForeignOnnx.Softmax(parameters, change: g => { var dims = g.Input[0].Type.TensorType.Shape.Dim; while (dims.Count > 1) { dims.RemoveAt(1); } }),
+            "old-opset" => ForeignOnnx.Softmax(parameters, opset: 4),
+            "not-finite" => ForeignOnnx.Softmax([float.NaN, .. parameters[1..]]),
+            "one-class" => ForeignOnnx.Softmax(parameters, change: g => g.Output[0].Type.TensorType.Shape.Dim[1].DimValue = 1),
+            _ => ForeignOnnx.Softmax(parameters),
         };
         var limit = fault == "too-many-parameters" ? 7849 : Limit;
 

@@ -59,7 +59,16 @@ public sealed class TaskValidatorTests
     public static TheoryData<string> Kinds => [.. ModelCatalog.Names];
 
     /// <summary>The kinds the contract names that the catalogue does not have yet, and one it never will.</summary>
-    public static TheoryData<string> UnknownKinds => [.. new[] { "cnn", "onnx", "forest" }.Where(name => ModelCatalog.Find(name) is null)];
+    public static TheoryData<string> UnknownKinds => [.. new[] { "cnn", "forest" }.Where(name => ModelCatalog.Find(name) is null)];
+
+    [Fact]
+    public void A_task_of_an_uploaded_onnx_model_is_refused_pointing_to_a_learner_of_its_framework()
+    {
+        var verdict = _validator.Check(SampleTasks.Fitting() with { Model = new TaskModelView("onnx", TinyData.Features, TinyData.Classes, HiddenUnits: null, ModelId: "m-1") });
+
+        Assert.Equal(TaskRefusal.UnsupportedModel, verdict.Refusal);
+        Assert.Contains("learner of its own framework", verdict.Reason, StringComparison.Ordinal);
+    }
 
     [Theory]
     [MemberData(nameof(Kinds))]

@@ -35,4 +35,10 @@ public sealed class FlopsLimits
     public long MaxUpdateBodyBytes { get; set; } = 4L * 50_000_000;
 
     public int MaxIdempotencyKeyLength { get; set; } = 200;
+
+    /// <summary>
+    /// An uploaded ONNX model file (<c>POST /api/v1/models</c>): 64 MiB, about 16M float32 parameters,
+    /// well inside Orleans' 100 MB message limit that carries it to its grain.
+    /// </summary>
+    public long MaxModelUploadBytes { get; set; } = 64L << 20;
 }

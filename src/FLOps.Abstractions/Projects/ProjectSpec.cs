@@ -55,7 +55,10 @@ public sealed record PrivacySpec
 [GenerateSerializer, Immutable, Alias("flops.ModelSpec")]
 public sealed record ModelSpec
 {
-    /// <summary>A name from FLOps.Learning's <c>ModelCatalog</c> (<c>softmax</c>, <c>mlp</c>); the validator lists the known ones.</summary>
+    /// <summary>
+    /// A name from FLOps.Learning's <c>ModelCatalog</c> (<c>softmax</c>, <c>mlp</c>), or <c>onnx</c> for
+    /// an uploaded model (<see cref="ModelId"/>); the validator lists the known ones.
+    /// </summary>
     [Id(0)] public string Kind { get; init; } = "softmax";
 
     /// <summary>Hidden units, for kinds with a hidden layer (<c>mlp</c>); ignored by the others.</summary>
@@ -66,6 +69,9 @@ public sealed record ModelSpec
 
     /// <summary>Number of classes; taken from the bundled data set when the data tag names one.</summary>
     [Id(3)] public int? Classes { get; init; }
+
+    /// <summary>Kind <c>onnx</c>: the id <c>POST /api/v1/models</c> gave the uploaded model; inputs and classes are then the graph's.</summary>
+    [Id(4)] public string? ModelId { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("flops.TrainingSpec")]

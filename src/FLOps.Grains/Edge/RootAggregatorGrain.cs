@@ -69,8 +69,7 @@ public sealed class RootAggregatorGrain(
     [PersistentState(FlopsStorage.RootAggregatorState, FlopsStorage.ProviderName)] IPersistentState<RootAggregatorState> state,
     IModelStore models,
     IEdgeTopology topology,
-    ISimulatedDataCatalog data,
-    ILocalTrainingService compute,
+    HeldOutEvaluator evaluator,
     TimeProvider time,
     ILogger<RootAggregatorGrain> logger) : Grain, IRootAggregatorGrain
 {
@@ -322,7 +321,7 @@ public sealed class RootAggregatorGrain(
 
         var parameters = ClusterAggregation.Combine(clusterModels);
         var model = await models.PutAsync(parameters);
-        var evaluation = await compute.EvaluateHeldOutAsync(data, plan.Spec, parameters);
+        var evaluation = await evaluator.EvaluateAsync(plan.Spec, plan.Tenant, parameters);
 
         var lastInner = reported.Select(c => c.Value.InnerRounds[^1]).ToList();
         var samples = reported.Sum(c => c.Value.SampleCount);

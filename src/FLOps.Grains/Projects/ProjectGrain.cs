@@ -1,6 +1,7 @@
 using FLOps.Abstractions.Devices;
 using FLOps.Abstractions.Edge;
 using FLOps.Abstractions.Limits;
+using FLOps.Abstractions.Models;
 using FLOps.Abstractions.Projects;
 using FLOps.Abstractions.Rounds;
 using FLOps.Grains.Placement;
@@ -47,7 +48,7 @@ public sealed class ProjectGrain(
             ReportLatestModel();
 
             // Projects stored before tasks carried the layout: a built-in kind's follows from its spec.
-            if (S.Layout.Count == 0)
+            if (S.Layout.Count == 0 && !ProjectSpecValidator.IsUploaded(S.Spec.Model))
             {
                 S.Layout = [.. TensorShapes.Of(ProjectSpecValidator.ArchitectureOf(S.Spec.Model).Layout)];
             }
@@ -78,16 +79,28 @@ public sealed class ProjectGrain(
             spec = spec with { Simulation = hierarchicalSimulation with { Clusters = ClustersFor(hierarchicalSimulation) } };
         }
 
-        var architecture = ProjectSpecValidator.ArchitectureOf(spec.Model);
-        var seed = ProjectSeeds.Of(spec, Id);
+        var upload = ProjectSpecValidator.IsUploaded(spec.Model) ? await UploadedModelOf(spec, tenant) : null;
+        if (upload is not null)
+        {
+            spec = spec with { Model = spec.Model with { Inputs = upload.Inputs, Classes = upload.Classes } };
+        }
 
         S.Spec = spec;
         S.Tenant = tenant;
         S.State = ProjectState.Pending;
         S.CreatedAt = time.GetUtcNow();
         FlopsMetrics.ProjectIs(Id, S.State);
-        S.Model = await models.PutAsync(ModelInitializer.Create(architecture, seed));
-        S.Layout = [.. TensorShapes.Of(architecture.Layout)];
+        if (upload is not null)
+        {
+            S.Model = upload.InitialModel;
+            S.Layout = [.. upload.Layout];
+        }
+        else
+        {
+            var architecture = ProjectSpecValidator.ArchitectureOf(spec.Model);
+            S.Model = await models.PutAsync(ModelInitializer.Create(architecture, ProjectSeeds.Of(spec, Id)));
+            S.Layout = [.. TensorShapes.Of(architecture.Layout)];
+        }
         if (spec.Simulation is { } simulation)
         {
             S.SimulatedDevices = await CreateSimulatedDevices(spec, simulation);
@@ -105,6 +118,27 @@ public sealed class ProjectGrain(
     }
 
     public Task<ProjectSnapshot> GetSnapshot() => Task.FromResult(Snapshot());
+
+    /// <summary>
+    /// The tenant's uploaded model that the spec names, when its graph fits the project's data:
+    /// a bundled data set's features and classes, or any sizes for the tenant's own data.
+    /// </summary>
+    private async Task<UploadedModelInfo> UploadedModelOf(ProjectSpec spec, string tenant)
+    {
+        var modelId = spec.Model.ModelId!;
+        var upload = await GrainFactory.GetGrain<IUploadedModelGrain>(IUploadedModelGrain.KeyFor(tenant, modelId)).GetInfo()
+            ?? throw new InvalidProjectSpecException([new SpecError("model.modelId", $"no uploaded model '{modelId}': upload the ONNX file first (POST /api/v1/models)")]);
+        if (MnistDataCatalog.IsBundled(spec.DataTag))
+        {
+            var shape = MnistDataCatalog.ShapeOf(spec.DataTag);
+            if (upload.Inputs != shape.Features || upload.Classes != shape.Classes)
+            {
+                throw new InvalidProjectSpecException([new SpecError("model.modelId", $"the graph takes {upload.Inputs} features and gives {upload.Classes} classes; data tag '{spec.DataTag}' has {shape.Features} features and {shape.Classes} classes")]);
+            }
+        }
+
+        return upload;
+    }
 
     public async Task<ProjectSnapshot> Cancel(string reason)
     {
@@ -133,6 +167,13 @@ public sealed class ProjectGrain(
         }
 
         var parameters = await models.GetAsync(S.Model);
+        if (ProjectSpecValidator.IsUploaded(S.Spec.Model))
+        {
+            var graph = await GrainFactory.GetGrain<IUploadedModelGrain>(IUploadedModelGrain.KeyFor(S.Tenant, S.Spec.Model.ModelId!)).GetGraph()
+                ?? throw new InvalidOperationException($"the uploaded model '{S.Spec.Model.ModelId}' of project '{Id}' is gone");
+            return ImportedOnnxModel.WithParameters(graph.Value, parameters);
+        }
+
         return OnnxModelExporter.Export(ProjectSpecValidator.ArchitectureOf(S.Spec.Model), parameters);
     }
 

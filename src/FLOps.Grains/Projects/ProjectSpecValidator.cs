@@ -5,6 +5,7 @@ using FLOps.Learning.Aggregation;
 using FLOps.Learning.Data;
 using FLOps.Learning.Models;
 using FLOps.Learning.Models.Kinds;
+using FLOps.Learning.Onnx;
 using FLOps.Learning.Partitioning;
 using FLOps.Learning.Robustness;
 
@@ -28,6 +29,7 @@ public static class ProjectSpecValidator
     public const int MaxInputs = 10_000_000;
     public const int MaxClasses = 100_000;
     public const int MaxHiddenUnits = 4096;
+    public const int MaxModelIdLength = 64;
 
     /// <summary>Far above any model's change in a round, and low enough that noise of up to 1000 × this stays finite in float32.</summary>
     public const double MaxClippingNorm = 1e6;
@@ -70,13 +72,24 @@ public static class ProjectSpecValidator
         {
             var errorsBeforeModel = errors.Count;
             var kind = ModelCatalog.Find(model.Kind);
-            Require(kind is not null, "model.kind", $"must be one of {ModelCatalog.NameList} (got '{model.Kind}')");
+            var uploaded = IsUploaded(model);
+            Require(kind is not null || uploaded, "model.kind", $"must be one of {ModelCatalog.NameList}, {ImportedOnnxModel.KindName} (got '{model.Kind}')");
+            if (uploaded)
+            {
+                Require(!string.IsNullOrWhiteSpace(model.ModelId) && model.ModelId.Length <= MaxModelIdLength, "model.modelId", $"is required for kind {ImportedOnnxModel.KindName}: the id POST /api/v1/models answered with (at most {MaxModelIdLength} characters)");
+                Require(spec.Simulation is null, "simulation", $"an {ImportedOnnxModel.KindName} model is trained by registered learners in any framework; simulated devices train the built-in kinds ({ModelCatalog.NameList})");
+            }
+            else
+            {
+                Require(model.ModelId is null, "model.modelId", $"names an uploaded model, for kind {ImportedOnnxModel.KindName} only");
+            }
+
             Require(model.HiddenUnits is null or (>= 1 and <= MaxHiddenUnits), "model.hiddenUnits", $"must be between 1 and {MaxHiddenUnits}");
             Require(model.Inputs is null or (>= 1 and <= MaxInputs), "model.inputs", $"must be between 1 and {MaxInputs}");
             Require(model.Classes is null or (>= 2 and <= MaxClasses), "model.classes", $"must be between 2 and {MaxClasses}");
             var bundled = IsBundled(spec.DataTag);
-            Require(bundled || (model.Inputs is not null && model.Classes is not null), "model", $"inputs and classes are required for data tag '{spec.DataTag}' (only mnist and synthetic are bundled)");
-            if (errors.Count == errorsBeforeModel)
+            Require(bundled || uploaded || (model.Inputs is not null && model.Classes is not null), "model", $"inputs and classes are required for data tag '{spec.DataTag}' (only mnist and synthetic are bundled)");
+            if (errors.Count == errorsBeforeModel && kind is not null)
             {
                 // Counted before any model exists, so a 250-byte spec cannot ask for gigabytes.
                 var shape = Services.MnistDataCatalog.ShapeOf(spec.DataTag);
@@ -207,17 +220,35 @@ public static class ProjectSpecValidator
     {
         ArgumentNullException.ThrowIfNull(spec);
         limits ??= new FlopsLimits();
-        var kind = ModelCatalog.Find(spec.Model.Kind) ?? throw new ArgumentException($"Unknown model kind '{spec.Model.Kind}'; validate the spec first.", nameof(spec));
-        var shape = Services.MnistDataCatalog.ShapeOf(spec.DataTag);
-        var size = kind.Normalize(new ModelSize(spec.Model.Inputs ?? shape.Features, spec.Model.Classes ?? shape.Classes, spec.Model.HiddenUnits));
+        ModelSpec model;
+        if (IsUploaded(spec.Model))
+        {
+            // Its sizes are the uploaded graph's, which the project reads when it starts.
+            model = spec.Model with { Kind = ImportedOnnxModel.KindName, HiddenUnits = null };
+        }
+        else
+        {
+            var kind = ModelCatalog.Find(spec.Model.Kind) ?? throw new ArgumentException($"Unknown model kind '{spec.Model.Kind}'; validate the spec first.", nameof(spec));
+            var shape = Services.MnistDataCatalog.ShapeOf(spec.DataTag);
+            var size = kind.Normalize(new ModelSize(spec.Model.Inputs ?? shape.Features, spec.Model.Classes ?? shape.Classes, spec.Model.HiddenUnits));
+            model = spec.Model with { Kind = kind.Name, Inputs = size.Inputs, Classes = size.Classes, HiddenUnits = size.HiddenUnits };
+        }
+
         return spec with
         {
-            Model = spec.Model with { Kind = kind.Name, Inputs = size.Inputs, Classes = size.Classes, HiddenUnits = size.HiddenUnits },
+            Model = model,
             Training = spec.Training with { Mode = spec.Training.Mode.ToLowerInvariant(), OnRoundFailure = spec.Training.OnRoundFailure.ToLowerInvariant() },
             Strategy = spec.Strategy with { Name = spec.Strategy.Name.ToLowerInvariant() },
             Validation = (spec.Validation ?? new ValidationSpec()) with { MaxSampleCount = spec.Validation?.MaxSampleCount ?? limits.MaxSampleCount },
             Simulation = spec.Simulation is { } simulation ? simulation with { ByzantineAttack = simulation.ByzantineAttack.ToLowerInvariant(), Clusters = simulation.Clusters is { Count: > 0 } c ? [.. c] : null } : null,
         };
+    }
+
+    /// <summary>Whether the model is an uploaded ONNX graph rather than a kind of <see cref="ModelCatalog"/>.</summary>
+    public static bool IsUploaded(ModelSpec model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return string.Equals(model.Kind, ImportedOnnxModel.KindName, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The architecture of a normalized model spec: its kind from <see cref="ModelCatalog"/> at its sizes.</summary>

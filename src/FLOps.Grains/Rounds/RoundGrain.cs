@@ -29,8 +29,7 @@ public sealed class RoundGrain(
     [PersistentState(FlopsStorage.RoundState, FlopsStorage.ProviderName)] IPersistentState<RoundGrainState> state,
     IModelStore models,
     IUpdateJournal journal,
-    ISimulatedDataCatalog data,
-    ILocalTrainingService compute,
+    HeldOutEvaluator evaluator,
     TimeProvider time,
     ILogger<RoundGrain> logger) : Grain, IRoundGrain
 {
@@ -554,7 +553,7 @@ public sealed class RoundGrain(
 
         var model = await models.PutAsync(parameters);
         var strategyState = await StoreStrategyState(_strategy!.ExportState());
-        var evaluation = await compute.EvaluateHeldOutAsync(data, plan.Spec, parameters);
+        var evaluation = await evaluator.EvaluateAsync(plan.Spec, plan.Tenant, parameters);
 
         var accepted = _accepted.Values;
         var samples = accepted.Aggregate(0L, (sum, u) => checked(sum + u.SampleCount));

@@ -1,5 +1,3 @@
-using FLOps.Abstractions.Projects;
-using FLOps.Grains.Projects;
 using FLOps.Learning.Data;
 using FLOps.Learning.Evaluation;
 using FLOps.Learning.Models;
@@ -27,18 +25,4 @@ public sealed class ThreadPoolTrainingService : ILocalTrainingService
 
     public Task<EvaluationResult> EvaluateAsync(ModelArchitecture architecture, float[] parameters, Dataset data, CancellationToken cancellationToken) =>
         Task.Run(() => ModelEvaluator.Evaluate(architecture, parameters, data), cancellationToken);
-}
-
-public static class HeldOutEvaluation
-{
-    /// <summary>A global model scored on the held-out set of the project's data, or <see langword="null"/> when that data has none.</summary>
-    public static async Task<EvaluationResult?> EvaluateHeldOutAsync(this ILocalTrainingService compute, ISimulatedDataCatalog data, ProjectSpec spec, float[] parameters)
-    {
-        ArgumentNullException.ThrowIfNull(compute);
-        ArgumentNullException.ThrowIfNull(data);
-        ArgumentNullException.ThrowIfNull(spec);
-        return data.GetEvaluationSet(spec.DataTag) is { } evaluationSet
-            ? await compute.EvaluateAsync(ProjectSpecValidator.ArchitectureOf(spec.Model), parameters, evaluationSet, CancellationToken.None)
-            : null;
-    }
 }

@@ -263,9 +263,32 @@ public sealed class ImportedOnnxModel
     private static void Normalize(GraphProto graph, string input, long[] featureShape, int featureCount, string output, int classCount)
     {
         string[] interfaceNames = [OnnxModelExporter.FeaturesName, OnnxModelExporter.ProbabilitiesName, OnnxModelExporter.LabelName, InputShapeName];
-        if (graph.Initializer.FirstOrDefault(t => interfaceNames.Contains(t.Name, StringComparer.Ordinal)) is { } clash)
+        foreach (var clash in graph.Initializer.Where(t => interfaceNames.Contains(t.Name, StringComparer.Ordinal)).ToList())
         {
-            throw new OnnxImportException($"the graph has an initializer named '{clash.Name}', a name FLOps' model interface needs; rename it");
+            // A parameter keeps its name, which learners know it by; a constant (such as the shape
+            // in a model downloaded from FLOps and uploaded again) can take another.
+            if (clash.DataType == (int)TensorProto.Types.DataType.Float)
+            {
+                throw new OnnxImportException($"the graph has a parameter named '{clash.Name}', a name FLOps' model interface needs; rename it");
+            }
+
+            RenameValue(graph, clash.Name, "user_" + clash.Name);
+            clash.Name = "user_" + clash.Name;
+        }
+
+        // Node names are unique in a graph: the user's that carry one of the interface's nodes' names change.
+        string[] interfaceNodes = ["flops_reshape_features", "flops_probabilities", "flops_label"];
+        var nodeNames = graph.Node.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var node in graph.Node.Where(n => interfaceNodes.Contains(n.Name, StringComparer.Ordinal)))
+        {
+            var name = "user_" + node.Name;
+            while (nodeNames.Contains(name))
+            {
+                name = "user_" + name;
+            }
+
+            nodeNames.Add(name);
+            node.Name = name;
         }
 
         // The user's values that carry an interface name get another one, so that the interface's are free.
@@ -286,23 +309,39 @@ public sealed class ImportedOnnxModel
         shape.Int64Data.Add(-1);
         shape.Int64Data.AddRange(featureShape);
         graph.Initializer.Add(shape);
-        graph.Node.Insert(0, OnnxNodes.Node("flops_reshape_features", "Reshape", [OnnxModelExporter.FeaturesName, InputShapeName], [input]));
+        graph.Node.Insert(0, OnnxNodes.Node(interfaceNodes[0], "Reshape", [OnnxModelExporter.FeaturesName, InputShapeName], [input]));
 
-        var producer = graph.Node.LastOrDefault(n => n.Output.Contains(output));
-        if (producer?.OpType == "Softmax")
+        if (IsSoftmax(graph, output))
         {
-            graph.Node.Add(OnnxNodes.Node("flops_probabilities", "Identity", [output], [OnnxModelExporter.ProbabilitiesName]));
+            graph.Node.Add(OnnxNodes.Node(interfaceNodes[1], "Identity", [output], [OnnxModelExporter.ProbabilitiesName]));
         }
         else
         {
             // Logits, or log-probabilities (LogSoftmax), whose softmax is the probabilities exactly.
-            graph.Node.Add(OnnxNodes.Node("flops_probabilities", "Softmax", [output], [OnnxModelExporter.ProbabilitiesName], OnnxNodes.IntAttribute("axis", 1)));
+            graph.Node.Add(OnnxNodes.Node(interfaceNodes[1], "Softmax", [output], [OnnxModelExporter.ProbabilitiesName], OnnxNodes.IntAttribute("axis", 1)));
         }
 
-        graph.Node.Add(OnnxNodes.Node("flops_label", "ArgMax", [OnnxModelExporter.ProbabilitiesName], [OnnxModelExporter.LabelName], OnnxNodes.IntAttribute("axis", 1), OnnxNodes.IntAttribute("keepdims", 0)));
+        graph.Node.Add(OnnxNodes.Node(interfaceNodes[2], "ArgMax", [OnnxModelExporter.ProbabilitiesName], [OnnxModelExporter.LabelName], OnnxNodes.IntAttribute("axis", 1), OnnxNodes.IntAttribute("keepdims", 0)));
         graph.Output.Clear();
         graph.Output.Add(OnnxNodes.TensorValue(OnnxModelExporter.ProbabilitiesName, TensorProto.Types.DataType.Float, BatchDimension, classCount));
         graph.Output.Add(OnnxNodes.TensorValue(OnnxModelExporter.LabelName, TensorProto.Types.DataType.Int64, BatchDimension));
+    }
+
+    /// <summary>Whether a Softmax node makes the value, directly or through Identity nodes.</summary>
+    private static bool IsSoftmax(GraphProto graph, string value)
+    {
+        for (var hops = 0; hops <= graph.Node.Count; hops++)
+        {
+            var producer = graph.Node.LastOrDefault(n => n.Output.Contains(value));
+            if (producer?.OpType != "Identity" || producer.Input.Count != 1)
+            {
+                return producer?.OpType == "Softmax";
+            }
+
+            value = producer.Input[0];
+        }
+
+        return false;
     }
 
     /// <summary>Renames a value (not an initialiser) wherever the graph names it: node inputs and outputs, graph inputs, outputs and value infos.</summary>
