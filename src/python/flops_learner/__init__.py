@@ -5,6 +5,7 @@ global model as float32, upload the trained one) is plain HTTP(S) and JSON, desc
 repository's README ("Learners in any language").
 """
 
+from . import cli
 from .client import Config, LayoutMismatch, Metrics, NumPyClient
 from .gateway import DeviceForgotten, Gateway, GatewayError, RegistrationRefused
 from .runner import Backoff, RunSummary, TaskOutcome, run
@@ -24,6 +25,7 @@ __all__ = [
     "Task",
     "TaskError",
     "TaskOutcome",
+    "cli",
     "Tensor",
     "decode_parameters",
     "encode_parameters",

@@ -26,7 +26,8 @@ class NumPyClient(abc.ABC):
     order and with its shapes. ``config`` holds the task's training settings:
 
     ``local_epochs``, ``batch_size``, ``learning_rate``, ``proximal_mu`` (FedProx's mu, 0 for none),
-    ``momentum`` (only when the task sets one), ``seed``, ``round``, ``task_id``, ``project_id``,
+    ``momentum`` (only when the task sets one), ``seed`` (a 32-bit signed integer, which may be
+    negative: ``seed % 2**32`` for NumPy's generators), ``round``, ``task_id``, ``project_id``,
     ``model_kind`` and ``layout_names`` / ``layout_shapes`` (the tensors, in order).
     """
 

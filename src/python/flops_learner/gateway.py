@@ -149,7 +149,7 @@ class Gateway:
         token = value.get("token") if isinstance(value, dict) else None
         if not isinstance(device_id, str) or not device_id or len(device_id) > 256 or not _is_usable_token(token):
             raise GatewayError("the registration holds no usable device id or token")
-        return Device(device_id, token)
+        return Device(device_id, str(token))
 
     def next_task(self, device: Device) -> Any | None:
         """``GET tasks/next?wait=N``: the task's JSON, or None when none came within the wait (204)."""

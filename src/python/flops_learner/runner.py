@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .client import LayoutMismatch, NumPyClient
-from .gateway import Device, DeviceForgotten, Gateway, GatewayError, RegistrationRefused, UploadAnswer, one_line
+from .gateway import Device, DeviceForgotten, Gateway, GatewayError, UploadAnswer, one_line
 from .task import Task, TaskError, check_fits_layout, decode_parameters, encode_parameters, first_non_finite, is_usable_id, split
 
 Log = Callable[[str], None]

@@ -199,7 +199,8 @@ def encode_parameters(task: Task, arrays: Sequence[Any]) -> bytes:
     """The update's body: ``arrays`` (checked against the layout) flattened row-major in layout order, as little-endian float32."""
     checked = check_fits_layout(task, arrays, "the update")
     vector = np.concatenate([array.reshape(-1) for array in checked]).astype(FLOAT32_LE, copy=False)
-    return vector.tobytes()
+    body: bytes = vector.tobytes()
+    return body
 
 
 def first_non_finite(arrays: Sequence[np.ndarray]) -> int | None:

@@ -11,7 +11,6 @@ FedProx's (mu/2)·||w - w0||² when the task sets ``proximalMu``, and momentum w
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # src/python, for flops_learner
 
 import flops_learner  # noqa: E402
+import flops_learner.cli  # noqa: E402
 from flops_learner import Config, LayoutMismatch, Metrics, NumPyClient  # noqa: E402
 
 
@@ -89,7 +89,7 @@ def train(
     seed: int = 0,
 ) -> float:
     """Trains ``weights`` and ``bias`` in place; returns the mean cross-entropy of the last epoch. Same seed, same result."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed % 2**32)  # the task's seed is a 32-bit signed integer, maybe negative
     start_weights, start_bias = weights.copy(), bias.copy()
     velocity_w, velocity_b = np.zeros_like(weights), np.zeros_like(bias)
     lr = np.float32(learning_rate)
@@ -122,39 +122,16 @@ def train(
 def _softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
-    return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+    probabilities: np.ndarray = (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+    return probabilities
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="A FLOps learner: softmax regression in NumPy on a shard from `flops data export`")
-    parser.add_argument("--gateway", required=True, help="the gateway's URL, http:// or https://")
-    parser.add_argument("--api-key", required=True, help="the tenant's API key")
+    parser = flops_learner.cli.argument_parser("A FLOps learner: softmax regression in NumPy on a shard from `flops data export`")
     parser.add_argument("--shard", required=True, help="an .npz written by `flops data export mnist --shard K/N --out FILE.npz`")
-    parser.add_argument("--name", help="the device's name (default: host and process id)")
-    parser.add_argument("--ca", help="PEM file of the private CA of an https:// gateway")
-    parser.add_argument("--cluster", default="default", help="edge cluster of this device")
-    parser.add_argument("--data-tag", action="append", help="data tag of the local data (repeatable; default mnist)")
-    parser.add_argument("--max-tasks", type=int, help="stop after this many tasks")
     args = parser.parse_args(argv)
-
     x, y = load_shard(args.shard)
-    client = SoftmaxClient(x, y)
-    try:
-        flops_learner.run(
-            args.gateway,
-            args.api_key,
-            client,
-            name=args.name,
-            data_tags=args.data_tag or ["mnist"],
-            cluster=args.cluster,
-            sample_count=len(y),
-            ca_file=args.ca,
-            max_tasks=args.max_tasks,
-        )
-    except flops_learner.RegistrationRefused as error:
-        print(f"flops learner: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return flops_learner.cli.run_from(args, SoftmaxClient(x, y), sample_count=len(y))
 
 
 if __name__ == "__main__":
