@@ -1,7 +1,10 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using FLOps.System.Tests.Infrastructure;
+using FLOps.System.Tests.Network;
+using FLOps.Tls;
 
 namespace FLOps.System.Tests;
 
@@ -86,6 +89,37 @@ public sealed class PythonLearnerTests(ITestOutputHelper output) : IDisposable
         }
 
         CheckGlobalModelsAreWeightedMeans(await RecordsAsync(good, rounds), good, rounds);
+    }
+
+    [Fact]
+    public async Task The_numpy_example_learner_trains_over_https_trusting_the_private_ca_it_is_given_and_one_without_it_cannot_register()
+    {
+        var python = await PythonLearners.InterpreterAsync("numpy.sh");
+        var certificates = Path.Combine(_directory, "certs");
+        await EdgeNetwork.CreateCertificatesAsync(certificates, [IPAddress.Loopback]);
+        var authority = Path.Combine(certificates, ClusterCertificates.AuthorityCertificateFile);
+        var gateway = $"https://127.0.0.1:{CommandProcess.FreePort()}";
+        await using var serve = await CommandProcess.StartAsync(
+            ["serve", "--urls", gateway, .. EdgeNetwork.TlsArguments(certificates, IPAddress.Loopback)],
+            "flops serve: listening",
+            environment: new Dictionary<string, string> { ["FLOPS_API_KEYS"] = $"a:{ServeApi.KeyOfA}" });
+        await PythonLearners.ExportShardAsync(0, 4, Shard("tls"));
+        var example = Path.Combine(PythonLearners.SourceRoot, "examples", "numpy_softmax", "learner.py");
+        string[] arguments = ["--gateway", gateway, "--api-key", ServeApi.KeyOfA, "--shard", Shard("tls"), "--max-tasks", "1"];
+
+        await using var trusting = await PythonLearners.StartAsync(python, example, [.. arguments, "--ca", authority, "--name", "with-ca"]);
+        await using var untrusting = CommandProcess.Launch(
+            [.. arguments, "--name", "without-ca"], "flops learner: registered", environment: PythonLearners.Environment, launcher: Launcher.Local.Running([python, "-u", example]));
+        using var http = new HttpClient(PrivateAuthority.TrustingHandler(authority)) { BaseAddress = new Uri(gateway) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ServeApi.KeyOfA);
+        var id = await ServeApi.Submit(http, Spec("python-over-https", rounds: 1, minAvailable: 1, minFit: 1));
+        await ServeApi.WaitForState(http, id, "Completed", TimeSpan.FromMinutes(2));
+
+        // --max-tasks 1: the learner stops by itself once its one task is answered.
+        Assert.Equal(0, await trusting.ExitCodeWithin(TimeSpan.FromMinutes(1)));
+        Assert.Matches($@"flops learner: task {id}/1 \(round 1\): trained on 2000 samples, loss [0-9.]+, update accepted", trusting.Stdout);
+        Assert.True(await untrusting.PrintsWithin("certificate verify failed", TimeSpan.FromMinutes(1)), untrusting.Log);
+        Assert.DoesNotContain("flops learner: registered", untrusting.Log, StringComparison.Ordinal);
     }
 
     [Fact]
