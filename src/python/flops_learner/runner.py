@@ -230,6 +230,10 @@ class _Agent:
         except (LayoutMismatch, KeyError) as error:
             self._decline(device, task, task.task_id, task.round, f"the task's layout does not fit the local model: {_message(error)}")
             return False
+        except Exception as error:  # the client's code, as for fit below
+            traceback.print_exc(file=sys.stderr)
+            self._decline(device, task, task.task_id, task.round, f"the local model cannot give its parameters: {_message(error)}")
+            return False
 
         try:
             body = self.gateway.download_model(device, task)
