@@ -15,8 +15,8 @@ die() { log "ERROR: $*"; exit 1; }
 has_numpy() { [[ -x $PYTHON ]] && "$PYTHON" -c 'import numpy' >/dev/null 2>&1; }
 
 # Serialize concurrent runs (apt-get takes one lock at a time).
-exec 9>/tmp/flops-python-numpy.lock
-flock -w 300 9 || die "timed out waiting for another numpy.sh run"
+exec 9>/tmp/flops-python-apt.lock   # shared with torch.sh
+flock -w 600 9 || die "timed out waiting for another infra/python script"
 
 if ! has_numpy; then
     [[ $EUID -eq 0 ]] || die "numpy is not installed for $PYTHON and installing it needs root"

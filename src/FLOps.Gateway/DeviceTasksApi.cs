@@ -5,8 +5,10 @@ using FLOps.Abstractions.Rounds;
 using FLOps.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 using Orleans.Concurrency;
 
 namespace FLOps.Gateway;
@@ -23,12 +25,41 @@ public static class DeviceTasksApi
 
     public static RouteGroupBuilder MapDeviceTasksApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/v1/devices/{id}").WithTags("Learner agents");
-        group.MapGet("/tasks/next", NextTask).WithName("NextTask").Produces<DeviceTaskView>().Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
-        group.MapPost("/tasks/decline", Decline).WithName("DeclineTask").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/models/{hash}", Model).WithName("TaskModel").Produces(StatusCodes.Status200OK, contentType: "application/octet-stream").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/updates", Upload).WithName("UploadUpdate").Produces<UpdateReceiptView>().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        var group = routes.MapGroup("/api/v1/devices/{id}").WithTags("Learner agents").AddOpenApiOperationTransformer(DocumentTokenHeader);
+        group.MapGet("/tasks/next", NextTask).WithName("NextTask")
+            .WithSummary("Long-poll for the device's next task")
+            .WithDescription("Holds the request until a task is pending or `wait` seconds (0 to 30, default 20) have passed. The task's `layout` names the tensors of its `parameterCount` float32, in vector order, each row-major. Unknown fields may be added: ignore them.")
+            .Produces<DeviceTaskView>().Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized);
+        group.MapPost("/tasks/decline", Decline).WithName("DeclineTask")
+            .WithSummary("Give a task back: the device cannot take it")
+            .WithDescription("Its round leaves the device out at once instead of waiting for the deadline. 404 when the device holds no such task (it is over already).")
+            .Accepts<TaskDecline>("application/json")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/models/{hash}", Model).WithName("TaskModel")
+            .WithSummary("Download the global model of a pending task")
+            .WithDescription("Exactly `parameterCount` little-endian IEEE 754 float32, no header, in the order of the task's `layout`. 404 once the task is over.")
+            .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream").ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/updates", Upload).WithName("UploadUpdate")
+            .WithSummary("Upload the trained parameters of a task")
+            .WithDescription("The body is `parameterCount` little-endian float32 in layout order; `task` and `model` name the task and the model hash it was trained from, `samples` (positive) weighs the update, `loss` (optional, finite) is the local training loss. 409 (refusal `notSelected`, `late`, `duplicate`, `stale`, `wrongTask`) and 422 (`malformed`) are final for the task; retry only 5xx and lost connections.")
+            .Accepts<Stream>("application/octet-stream")
+            .Produces<UpdateReceiptView>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return group;
+    }
+
+    /// <summary>Every learner route authenticates with the device token, a header the route's signature does not show.</summary>
+    private static Task DocumentTokenHeader(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        operation.Parameters ??= [];
+        operation.Parameters.Add(new OpenApiParameter
+        {
+            Name = LearnerRoutes.TokenHeader,
+            In = ParameterLocation.Header,
+            Required = true,
+            Description = "The token of the device's registration (POST /api/v1/devices)",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+        });
+        return Task.CompletedTask;
     }
 
     private static async Task<IResult> NextTask(string id, int? wait, HttpContext context, IGrainFactory grains, DeviceTokenIssuer tokens, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
 namespace FLOps.Gateway.Tests;
@@ -29,6 +30,25 @@ public sealed class ServiceApiTests(GatewayFixture gateway)
                 "/api/v1/projects/{id}/predict", "/api/v1/projects/{id}/events", "/api/v1/devices", "/healthz", "/readyz",
             },
             paths);
+    }
+
+    [Fact]
+    public async Task The_openapi_document_gives_the_learner_routes_their_bodies_and_the_device_token_header()
+    {
+        var paths = (await GatewayFixture.Body(await gateway.Anonymous.GetAsync("/openapi/v1.json"))).GetProperty("paths");
+        static JsonElement Operation(JsonElement paths, string path, string method) => paths.GetProperty(path).GetProperty(method);
+        static string BodySchema(JsonElement operation, string contentType) =>
+            operation.GetProperty("requestBody").GetProperty("content").GetProperty(contentType).GetProperty("schema").GetProperty("$ref").GetString()!;
+
+        Assert.Equal("#/components/schemas/DeviceRegistrationRequest", BodySchema(Operation(paths, "/api/v1/devices", "post"), "application/json"));
+        Assert.Equal("#/components/schemas/TaskDecline", BodySchema(Operation(paths, "/api/v1/devices/{id}/tasks/decline", "post"), "application/json"));
+        Assert.Equal("#/components/schemas/Stream", BodySchema(Operation(paths, "/api/v1/devices/{id}/updates", "post"), "application/octet-stream"));
+        Assert.True(Operation(paths, "/api/v1/devices/{id}/models/{hash}", "get").GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("application/octet-stream", out _));
+        foreach (var (path, method) in new[] { ("/api/v1/devices/{id}/tasks/next", "get"), ("/api/v1/devices/{id}/tasks/decline", "post"), ("/api/v1/devices/{id}/models/{hash}", "get"), ("/api/v1/devices/{id}/updates", "post") })
+        {
+            var token = Operation(paths, path, method).GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "X-Device-Token");
+            Assert.Equal(("header", true), (token.GetProperty("in").GetString(), token.GetProperty("required").GetBoolean()));
+        }
     }
 
     [Fact]
