@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using FLOps.Inference;
+using FLOps.Learning.Data;
 using FLOps.System.Tests.Infrastructure;
 using FLOps.System.Tests.Network;
 using FLOps.Tls;
@@ -144,6 +146,74 @@ public sealed class PythonLearnerTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(9098 * sizeof(float), result.GetProperty("updateBytes").GetInt32());
         Assert.True(result.GetProperty("changed").GetBoolean());
         Assert.True(result.GetProperty("secondLoss").GetDouble() < result.GetProperty("firstLoss").GetDouble(), smoke.LastLine);
+    }
+
+    /// <summary>
+    /// Issue 15's promise end to end: a PyTorch model, exported to ONNX by the example, submitted
+    /// with <c>flops submit --model</c>, trained by three PyTorch learners on their own shards,
+    /// downloaded with <c>--out</c> and scored through ML.NET on the 2,000 held-out digits.
+    /// </summary>
+    [Fact]
+    public async Task Three_pytorch_learners_train_an_uploaded_onnx_cnn_submitted_with_flops_submit_and_the_downloaded_model_scores_at_least_095()
+    {
+        const int rounds = 5;
+        var python = await PythonLearners.InterpreterAsync("torch.sh");
+        var example = Path.Combine(PythonLearners.SourceRoot, "examples", "pytorch_mnist");
+        var model = Path.Combine(_directory, "cnn.onnx");
+        await PythonLearners.RunAsync(python, Path.Combine(example, "export_onnx.py"), "--out", model);
+        await using var serve = await ServeApi.StartAsync();
+        var gateway = serve.Url.GetLeftPart(UriPartial.Authority);
+        var learners = new List<CommandProcess>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var shard = Path.Combine(_directory, $"shard-{i}.npz");
+                await PythonLearners.ExportShardAsync(i, 3, shard);
+                learners.Add(await PythonLearners.StartAsync(python, Path.Combine(example, "learner.py"), "--gateway", gateway, "--api-key", ServeApi.KeyOfA, "--shard", shard, "--name", $"torch-{i}"));
+            }
+
+            var spec = Path.Combine(_directory, "spec.json");
+            await File.WriteAllTextAsync(spec, JsonSerializer.Serialize(new
+            {
+                name = "pytorch-cnn",
+                dataTag = "mnist",
+                training = new { rounds, localEpochs = 2, batchSize = 32, learningRate = 0.1, minFitClients = 3, minAvailableClients = 3, roundTimeoutSeconds = 300 },
+            }));
+            var submit = await ExternalCommand.RunAsync(
+                "dotnet",
+                [Path.Combine(AppContext.BaseDirectory, "flops.dll"), "submit", spec, "--model", model, "--out", _directory, "--json", "--gateway", gateway, "--api-key", ServeApi.KeyOfA],
+                timeout: TimeSpan.FromMinutes(8));
+            output.WriteLine(submit.Stdout);
+            Assert.True(submit.ExitCode == 0, submit.Stderr + submit.Stdout);
+            Assert.Matches(@"^model m-[0-9a-f]+: 9098 parameters in 6 tensors$", submit.Stdout.Split('\n')[0].Trim());
+            var result = JsonDocument.Parse(submit.LastLine).RootElement;
+            Assert.Equal("Completed", result.GetProperty("state").GetString());
+
+            using var http = TenantClient(serve);
+            var project = await ServeApi.Project(http, result.GetProperty("id").GetString()!);
+            var views = project.GetProperty("rounds").EnumerateArray().ToList();
+            Assert.Equal(rounds, views.Count);
+            Assert.All(views, round => Assert.Equal(3, round.GetProperty("participants").GetInt32()));
+            foreach (var round in views)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round.GetProperty("round")}: accuracy {round.GetProperty("accuracy").GetDouble():F4}, {round.GetProperty("seconds").GetDouble():F1} s"));
+            }
+
+            var downloaded = await File.ReadAllBytesAsync(result.GetProperty("model").GetString()!);
+            using var scorer = new OnnxModelScorer(downloaded, Mnist.FeatureCount, Mnist.ClassCount);
+            var accuracy = scorer.Evaluate(Mnist.Load().Test).MicroAccuracy;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"downloaded model, scored through ML.NET: accuracy {accuracy:F4}"));
+            Assert.True(accuracy >= 0.95, $"accuracy {accuracy}");
+            Assert.Equal(views[^1].GetProperty("accuracy").GetDouble(), accuracy, 6);
+        }
+        finally
+        {
+            foreach (var learner in learners)
+            {
+                await learner.DisposeAsync();
+            }
+        }
     }
 
     [Fact]
