@@ -85,6 +85,16 @@ public static class OnnxModelExporter
                 throw new ArgumentException($"Unknown model kind {architecture.Kind}.", nameof(architecture));
         }
 
+        AddProbabilitiesAndLabel(graph, logits, classes);
+        return Serialize(
+            graph,
+            $"{architecture.Kind} classifier: {inputs} inputs, {classes} classes"
+                + (architecture.Kind == ModelKind.Mlp ? $", {architecture.HiddenCount} hidden units." : "."));
+    }
+
+    /// <summary>Adds the interface's outputs to a graph that computes <paramref name="logits"/> [N, classes]: Softmax(axis=1) and ArgMax(axis=1).</summary>
+    internal static void AddProbabilitiesAndLabel(GraphProto graph, string logits, int classes)
+    {
         graph.Node.Add(new NodeProto
         {
             Name = "softmax",
@@ -104,22 +114,25 @@ public static class OnnxModelExporter
 
         graph.Output.Add(TensorValue(ProbabilitiesName, TensorProto.Types.DataType.Float, classes));
         graph.Output.Add(TensorValue(LabelName, TensorProto.Types.DataType.Int64));
+    }
 
+    /// <summary>Wraps a graph in a model with this exporter's IR version, opset and producer.</summary>
+    internal static byte[] Serialize(GraphProto graph, string docString)
+    {
         var model = new ModelProto
         {
             IrVersion = IrVersion,
             ProducerName = ProducerName,
             ProducerVersion = typeof(OnnxModelExporter).Assembly.GetName().Version?.ToString() ?? "0.0.0",
             ModelVersion = 1,
-            DocString = $"{architecture.Kind} classifier: {inputs} inputs, {classes} classes"
-                + (architecture.Kind == ModelKind.Mlp ? $", {architecture.HiddenCount} hidden units." : "."),
+            DocString = docString,
             Graph = graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = OpsetVersion });
         return model.ToByteArray();
     }
 
-    private static NodeProto Gemm(string name, string a, string b, string c, string output) => new()
+    internal static NodeProto Gemm(string name, string a, string b, string c, string output) => new()
     {
         Name = name,
         OpType = "Gemm",
@@ -128,10 +141,10 @@ public static class OnnxModelExporter
         Attribute = { IntAttribute("transB", 1) },
     };
 
-    private static AttributeProto IntAttribute(string name, long value) =>
+    internal static AttributeProto IntAttribute(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
-    private static TensorProto FloatTensor(string name, ReadOnlySpan<float> values, params ReadOnlySpan<long> dims)
+    internal static TensorProto FloatTensor(string name, ReadOnlySpan<float> values, params ReadOnlySpan<long> dims)
     {
         var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
         foreach (var dim in dims)
@@ -149,7 +162,7 @@ public static class OnnxModelExporter
     }
 
     /// <summary>A tensor value of shape [N] or [N, columns], N being the symbolic batch dimension.</summary>
-    private static ValueInfoProto TensorValue(string name, TensorProto.Types.DataType type, int? columns = null)
+    internal static ValueInfoProto TensorValue(string name, TensorProto.Types.DataType type, int? columns = null)
     {
         var shape = new TensorShapeProto();
         shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = BatchDimension });
