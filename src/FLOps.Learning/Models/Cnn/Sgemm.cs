@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace FLOps.Learning.Models.Cnn;
 
@@ -360,38 +361,113 @@ internal static class Sgemm
     private static void PackB(bool transB, float[] b, int bOffset, int ldb, int pc, int jc, int kc, int nc, float[] pack)
     {
         var nr = NR;
+        if (!transB)
+        {
+            // Row by row, so that B is read sequentially; each row scatters NR-wide pieces over the panels.
+            var full = nc - (nc % nr);
+            for (var p = 0; p < kc; p++)
+            {
+                var source = b.AsSpan(bOffset + ((pc + p) * ldb) + jc, nc);
+                for (var jr = 0; jr < full; jr += nr)
+                {
+                    source.Slice(jr, nr).CopyTo(pack.AsSpan((jr * kc) + (p * nr), nr));
+                }
+
+                if (full < nc)
+                {
+                    var target = pack.AsSpan((full * kc) + (p * nr), nr);
+                    source[full..].CopyTo(target);
+                    target[(nc - full)..].Clear();
+                }
+            }
+
+            return;
+        }
+
         for (var jr = 0; jr < nc; jr += nr)
         {
             var cols = Math.Min(nr, nc - jr);
             var panel = pack.AsSpan(jr * kc, nr * kc);
-            if (!transB)
-            {
-                for (var p = 0; p < kc; p++)
-                {
-                    var source = b.AsSpan(bOffset + ((pc + p) * ldb) + jc + jr, cols);
-                    var target = panel.Slice(p * nr, nr);
-                    source.CopyTo(target);
-                    target[cols..].Clear();
-                }
-            }
-            else
-            {
-                // op(B)(p, j) = B[j, p]: read each row of B once, write it down a column of the panel.
-                if (cols < nr)
-                {
-                    panel.Clear();
-                }
 
-                for (var j = 0; j < cols; j++)
+            // op(B)(p, j) = B[j, p]: read each row of B once, write it down a column of the panel,
+            // eight rows by eight columns at a time where AVX can transpose them in registers.
+            if (cols < nr)
+            {
+                panel.Clear();
+            }
+
+            var j0 = 0;
+            if (Avx.IsSupported)
+            {
+                var p8 = kc - (kc % 8);
+                for (; j0 + 8 <= cols; j0 += 8)
                 {
-                    var source = b.AsSpan(bOffset + ((jc + jr + j) * ldb) + pc, kc);
-                    for (var p = 0; p < kc; p++)
+                    var rows = b.AsSpan(bOffset + ((jc + jr + j0) * ldb) + pc, (7 * ldb) + kc);
+                    for (var p = 0; p < p8; p += 8)
                     {
-                        panel[(p * nr) + j] = source[p];
+                        Transpose8x8(ref Unsafe.Add(ref MemoryMarshal.GetReference(rows), p), ldb, ref panel[(p * nr) + j0], nr);
+                    }
+
+                    for (var j = j0; j < j0 + 8; j++)
+                    {
+                        for (var p = p8; p < kc; p++)
+                        {
+                            panel[(p * nr) + j] = rows[((j - j0) * ldb) + p];
+                        }
                     }
                 }
             }
+
+            for (var j = j0; j < cols; j++)
+            {
+                var source = b.AsSpan(bOffset + ((jc + jr + j) * ldb) + pc, kc);
+                for (var p = 0; p < kc; p++)
+                {
+                    panel[(p * nr) + j] = source[p];
+                }
+            }
         }
+    }
+
+    /// <summary>
+    /// Writes the transpose of the 8×8 block at <paramref name="source"/> (rows <paramref name="sourceStride"/> apart)
+    /// to <paramref name="target"/> (rows <paramref name="targetStride"/> apart): unpack, shuffle, then swap 128-bit halves.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(ref float source, int sourceStride, ref float target, int targetStride)
+    {
+        var r0 = Vector256.LoadUnsafe(ref source);
+        var r1 = Vector256.LoadUnsafe(ref source, (nuint)sourceStride);
+        var r2 = Vector256.LoadUnsafe(ref source, (nuint)(2 * sourceStride));
+        var r3 = Vector256.LoadUnsafe(ref source, (nuint)(3 * sourceStride));
+        var r4 = Vector256.LoadUnsafe(ref source, (nuint)(4 * sourceStride));
+        var r5 = Vector256.LoadUnsafe(ref source, (nuint)(5 * sourceStride));
+        var r6 = Vector256.LoadUnsafe(ref source, (nuint)(6 * sourceStride));
+        var r7 = Vector256.LoadUnsafe(ref source, (nuint)(7 * sourceStride));
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+        var s0 = Avx.Shuffle(t0, t2, 0x44);
+        var s1 = Avx.Shuffle(t0, t2, 0xEE);
+        var s2 = Avx.Shuffle(t1, t3, 0x44);
+        var s3 = Avx.Shuffle(t1, t3, 0xEE);
+        var s4 = Avx.Shuffle(t4, t6, 0x44);
+        var s5 = Avx.Shuffle(t4, t6, 0xEE);
+        var s6 = Avx.Shuffle(t5, t7, 0x44);
+        var s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Permute2x128(s0, s4, 0x20).StoreUnsafe(ref target);
+        Avx.Permute2x128(s1, s5, 0x20).StoreUnsafe(ref target, (nuint)targetStride);
+        Avx.Permute2x128(s2, s6, 0x20).StoreUnsafe(ref target, (nuint)(2 * targetStride));
+        Avx.Permute2x128(s3, s7, 0x20).StoreUnsafe(ref target, (nuint)(3 * targetStride));
+        Avx.Permute2x128(s0, s4, 0x31).StoreUnsafe(ref target, (nuint)(4 * targetStride));
+        Avx.Permute2x128(s1, s5, 0x31).StoreUnsafe(ref target, (nuint)(5 * targetStride));
+        Avx.Permute2x128(s2, s6, 0x31).StoreUnsafe(ref target, (nuint)(6 * targetStride));
+        Avx.Permute2x128(s3, s7, 0x31).StoreUnsafe(ref target, (nuint)(7 * targetStride));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
