@@ -141,15 +141,17 @@ public sealed class CnnNetworkTests
         ];
         var pooled = new float[8];
         var argMax = new int[8];
+        float[] bias = [0.5f, 0.25f]; // one plane per channel
 
-        CnnLayers.MaxPoolRelu(y, planes: 2, height: 4, width: 5, pool: 2, pooled, argMax, threads: 2);
+        CnnLayers.MaxPoolRelu(y, planes: 2, height: 4, width: 5, pool: 2, bias, biasOffset: 0, planesPerChannel: 1, pooled, argMax, threads: 2);
 
-        Assert.Equal([5f, 7f, 6f, 8f, 0f, 0f, 0f, 0f], pooled);
+        Assert.Equal([5.5f, 7.5f, 6.5f, 8.5f, 0f, 0f, 0f, 0f], pooled);
         Assert.Equal([1, 8, 15, 12, 20, 22, 30, 32], argMax); // ties (8, 8 and −1 ×4) go to the first in the window
 
         var dPooled = new float[] { 10, 20, 30, 40, 50, 60, 70, 80 };
         var dy = Enumerable.Repeat(99f, y.Length).ToArray();
-        CnnLayers.MaxPoolReluBackward(dPooled, pooled, argMax, planes: 2, height: 4, width: 5, pool: 2, dy, threads: 2);
+        var sums = new float[2];
+        CnnLayers.MaxPoolReluBackward(dPooled, pooled, argMax, planes: 2, height: 4, width: 5, pool: 2, dy, sums, threads: 2);
 
         var expected = new float[y.Length];
         expected[1] = 10;
@@ -158,6 +160,43 @@ public sealed class CnnNetworkTests
         expected[12] = 40;
         // Plane 1 pooled to zero after ReLU: no gradient flows back.
         Assert.Equal(expected, dy);
+        Assert.Equal([100f, 0f], sums);
+    }
+
+    [Theory]
+    [InlineData(26, 26)] // conv1's output: 13 windows a row, the vector path with an overlapping last step
+    [InlineData(11, 11)] // conv2's: 5 windows a row, the scalar path
+    [InlineData(6, 35)] // 17 windows, odd width
+    public void Max_pooling_equals_a_naive_pooling_on_random_planes(int height, int width)
+    {
+        const int Planes = 6, PerChannel = 3;
+        var random = new Random(height + width);
+        var y = Enumerable.Range(0, Planes * height * width).Select(_ => (float)Math.Round(random.NextDouble() - 0.5, 2)).ToArray();
+        float[] bias = [9f, 0.1f, -0.2f]; // at offset 1: channels get 0.1 and −0.2
+        var pooledSize = height / 2 * (width / 2);
+        var pooled = new float[Planes * pooledSize];
+        var argMax = new int[pooled.Length];
+
+        CnnLayers.MaxPoolRelu(y, Planes, height, width, 2, bias, 1, PerChannel, pooled, argMax, threads: 1);
+
+        for (var plane = 0; plane < Planes; plane++)
+        {
+            for (var py = 0; py < height / 2; py++)
+            {
+                for (var px = 0; px < width / 2; px++)
+                {
+                    var best = (plane * height * width) + (2 * py * width) + (2 * px);
+                    foreach (var candidate in new[] { best + 1, best + width, best + width + 1 })
+                    {
+                        best = y[candidate] > y[best] ? candidate : best;
+                    }
+
+                    var o = (plane * pooledSize) + (py * (width / 2)) + px;
+                    Assert.Equal(best, argMax[o]);
+                    Assert.Equal(Math.Max(y[best] + bias[1 + (plane / PerChannel)], 0f), pooled[o]);
+                }
+            }
+        }
     }
 
     [Fact]

@@ -1,4 +1,9 @@
+using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace FLOps.Learning.Models.Cnn;
 
@@ -32,7 +37,7 @@ internal static class CnnLayers
                     var plane = x.AsSpan(((c * batch) + b) * height * width, height * width);
                     for (var oy = 0; oy < outHeight; oy++)
                     {
-                        plane.Slice(((oy + ky) * width) + kx, outWidth).CopyTo(target.Slice(((b * outHeight) + oy) * outWidth, outWidth));
+                        CopyShort(plane.Slice(((oy + ky) * width) + kx, outWidth), target.Slice(((b * outHeight) + oy) * outWidth, outWidth));
                     }
                 }
             }
@@ -62,8 +67,7 @@ internal static class CnnLayers
                             var plane = dx.AsSpan(((c * batch) + b) * height * width, height * width);
                             for (var oy = 0; oy < outHeight; oy++)
                             {
-                                var target = plane.Slice(((oy + ky) * width) + kx, outWidth);
-                                System.Numerics.Tensors.TensorPrimitives.Add(target, source.Slice(((b * outHeight) + oy) * outWidth, outWidth), target);
+                                AddShort(source.Slice(((b * outHeight) + oy) * outWidth, outWidth), plane.Slice(((oy + ky) * width) + kx, outWidth));
                             }
                         }
                     }
@@ -73,12 +77,16 @@ internal static class CnnLayers
     }
 
     /// <summary>
-    /// ReLU then p×p max-pooling with stride p (floor mode) over <paramref name="planes"/> planes of
-    /// height×width, fused as pooling then ReLU (they commute). <paramref name="argMax"/> receives the
-    /// index in <paramref name="y"/> of each window's first maximum, for the backward pass.
+    /// Bias, ReLU and p×p max-pooling with stride p (floor mode) over <paramref name="planes"/> planes of
+    /// height×width, fused: the pooled value is <c>max(max(window) + bias[c], 0)</c> with c =
+    /// plane / <paramref name="planesPerChannel"/>, which equals pooling the biased, rectified plane
+    /// (adding a constant and ReLU are monotonic) while reading the plane once and never writing it.
+    /// <paramref name="argMax"/> receives the index in <paramref name="y"/> of each window's first
+    /// maximum (scan order), for the backward pass.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void MaxPoolRelu(float[] y, int planes, int height, int width, int pool, float[] pooled, int[] argMax, int threads)
+    public static void MaxPoolRelu(
+        float[] y, int planes, int height, int width, int pool, float[] bias, int biasOffset, int planesPerChannel, float[] pooled, int[] argMax, int threads)
     {
         var pooledHeight = height / pool;
         var pooledWidth = width / pool;
@@ -88,17 +96,23 @@ internal static class CnnLayers
             {
                 var inBase = plane * height * width;
                 var outBase = plane * pooledHeight * pooledWidth;
+                var b = bias[biasOffset + (plane / planesPerChannel)];
                 for (var py = 0; py < pooledHeight; py++)
                 {
+                    var rowStart = inBase + (py * pool * width);
                     var output = pooled.AsSpan(outBase + (py * pooledWidth), pooledWidth);
                     var indices = argMax.AsSpan(outBase + (py * pooledWidth), pooledWidth);
-                    if (pool == 2)
+                    if (pool != 2)
                     {
-                        MaxPool2Row(y.AsSpan(inBase + (2 * py * width), 2 * width), width, inBase + (2 * py * width), output, indices);
+                        MaxPoolRow(y, rowStart, width, pool, b, output, indices);
+                    }
+                    else if (Avx2.IsSupported && pooledWidth >= 8)
+                    {
+                        MaxPool2RowAvx2(y.AsSpan(rowStart, 2 * width), width, rowStart, b, output, indices);
                     }
                     else
                     {
-                        MaxPoolRow(y, inBase + (py * pool * width), width, pool, output, indices);
+                        MaxPool2Row(y.AsSpan(rowStart, 2 * width), width, rowStart, b, output, indices);
                     }
                 }
             }
@@ -106,11 +120,97 @@ internal static class CnnLayers
     }
 
     /// <summary>
-    /// One output row of 2×2 pooling over two input rows, without branches: the arg-max is the lowest
-    /// set bit of "equals the maximum" over the window in scan order, so ties go to the first.
+    /// The adjoint of <see cref="MaxPoolRelu"/>: each pooled gradient goes to its window's arg-max if
+    /// the pooled output was positive (ReLU passes nothing at or below zero); the rest of
+    /// <paramref name="dy"/> is zero. <paramref name="dPooled"/> is overwritten with the gradients that
+    /// pass, and <paramref name="planeSums"/>[plane] receives their sum, which is the plane's share of
+    /// the bias gradient (the sum of its part of <paramref name="dy"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MaxPool2Row(ReadOnlySpan<float> rows, int width, int rowStart, Span<float> output, Span<int> indices)
+    public static void MaxPoolReluBackward(
+        float[] dPooled, float[] pooled, int[] argMax, int planes, int height, int width, int pool, float[] dy, float[] planeSums, int threads)
+    {
+        var pooledSize = (height / pool) * (width / pool);
+        CnnParallel.ForRanges(planes, threads, (first, last) =>
+        {
+            dy.AsSpan(first * height * width, (last - first) * height * width).Clear();
+            for (var plane = first; plane < last; plane++)
+            {
+                var gradients = dPooled.AsSpan(plane * pooledSize, pooledSize);
+                var values = pooled.AsSpan(plane * pooledSize, pooledSize);
+                var indices = argMax.AsSpan(plane * pooledSize, pooledSize);
+                var i = 0;
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    // Mask without branches (whether a unit is active is a coin toss to a branch predictor).
+                    for (; i + Vector256<float>.Count <= pooledSize; i += Vector256<float>.Count)
+                    {
+                        var active = Vector256.GreaterThan(Vector256.Create(values.Slice(i, Vector256<float>.Count)), Vector256<float>.Zero);
+                        (Vector256.Create(gradients.Slice(i, Vector256<float>.Count)) & active).CopyTo(gradients.Slice(i, Vector256<float>.Count));
+                    }
+                }
+
+                for (; i < pooledSize; i++)
+                {
+                    gradients[i] = values[i] > 0f ? gradients[i] : 0f;
+                }
+
+                planeSums[plane] = TensorPrimitives.Sum(gradients);
+                for (i = 0; i < pooledSize; i++)
+                {
+                    dy[indices[i]] = gradients[i];
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// One output row of 2×2 pooling over two input rows, eight windows at a time: the even and odd
+    /// columns of each row are separated with shuffles, the window maximum is their maximum, and the
+    /// arg-max is the first of the four (in scan order) equal to it. When the row is not a multiple of
+    /// eight windows the last step overlaps the one before, which only rewrites the same values.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MaxPool2RowAvx2(ReadOnlySpan<float> rows, int width, int rowStart, float bias, Span<float> output, Span<int> indices)
+    {
+        ref var top = ref MemoryMarshal.GetReference(rows);
+        ref var bottom = ref Unsafe.Add(ref top, width);
+        var columns = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        var biasVector = Vector256.Create(bias);
+        var windows = output.Length;
+        for (var start = 0; start < windows; start += 8)
+        {
+            var px = Math.Min(start, windows - 8);
+            var x = 2 * px;
+            var (a, b) = EvenOdd(Vector256.LoadUnsafe(ref top, (nuint)x), Vector256.LoadUnsafe(ref top, (nuint)(x + 8)));
+            var (c, d) = EvenOdd(Vector256.LoadUnsafe(ref bottom, (nuint)x), Vector256.LoadUnsafe(ref bottom, (nuint)(x + 8)));
+            var max = Avx.Max(Avx.Max(a, b), Avx.Max(c, d));
+            var offset = Vector256.Create(width + 1);
+            offset = Vector256.ConditionalSelect(Vector256.Equals(c, max).AsInt32(), Vector256.Create(width), offset);
+            offset = Vector256.ConditionalSelect(Vector256.Equals(b, max).AsInt32(), Vector256.Create(1), offset);
+            offset = Vector256.ConditionalSelect(Vector256.Equals(a, max).AsInt32(), Vector256<int>.Zero, offset);
+            Avx.Max(max + biasVector, Vector256<float>.Zero).StoreUnsafe(ref MemoryMarshal.GetReference(output), (nuint)px);
+            (Vector256.Create(rowStart + x) + columns + offset).StoreUnsafe(ref MemoryMarshal.GetReference(indices), (nuint)px);
+        }
+    }
+
+    /// <summary>The even and the odd elements of sixteen consecutive floats, each in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> Even, Vector256<float> Odd) EvenOdd(Vector256<float> low, Vector256<float> high)
+    {
+        // Shuffle works within 128-bit lanes: (l0 l2 h0 h2 | l4 l6 h4 h6); swapping the middle 64-bit
+        // quarters puts them in order.
+        var even = Avx2.Permute4x64(Avx.Shuffle(low, high, 0x88).AsDouble(), 0xD8).AsSingle();
+        var odd = Avx2.Permute4x64(Avx.Shuffle(low, high, 0xDD).AsDouble(), 0xD8).AsSingle();
+        return (even, odd);
+    }
+
+    /// <summary>
+    /// One output row of 2×2 pooling without branches: the arg-max is the lowest set bit of "equals
+    /// the maximum" over the window in scan order, so ties go to the first.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MaxPool2Row(ReadOnlySpan<float> rows, int width, int rowStart, float bias, Span<float> output, Span<int> indices)
     {
         var top = rows[..width];
         var bottom = rows.Slice(width, width);
@@ -124,9 +224,8 @@ internal static class CnnLayers
             var max = float.MaxNative(float.MaxNative(a, b), float.MaxNative(c, d));
             var bits = BitConverter.SingleToInt32Bits(max);
             var mask = Same(a, bits) | (Same(b, bits) << 1) | (Same(c, bits) << 2) | (Same(d, bits) << 3);
-            var offset = System.Numerics.BitOperations.TrailingZeroCount(mask); // 32 only for NaN; clamped below
-            offset = Math.Min(offset, 3);
-            output[px] = float.MaxNative(max, 0f);
+            var offset = Math.Min(BitOperations.TrailingZeroCount(mask), 3); // 32 only for NaN
+            output[px] = float.MaxNative(max + bias, 0f);
             indices[px] = rowStart + x + (offset & 1) + ((offset >> 1) * width);
         }
     }
@@ -138,7 +237,7 @@ internal static class CnnLayers
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint Same(float value, int bits) => BitConverter.SingleToInt32Bits(value) == bits ? 1u : 0u;
 
-    private static void MaxPoolRow(float[] y, int rowStart, int width, int pool, Span<float> output, Span<int> indices)
+    private static void MaxPoolRow(float[] y, int rowStart, int width, int pool, float bias, Span<float> output, Span<int> indices)
     {
         for (var px = 0; px < output.Length; px++)
         {
@@ -157,31 +256,58 @@ internal static class CnnLayers
                 }
             }
 
-            output[px] = Math.Max(bestValue, 0f);
+            output[px] = Math.Max(bestValue + bias, 0f);
             indices[px] = best;
         }
     }
 
-    /// <summary>
-    /// The adjoint of <see cref="MaxPoolRelu"/>: each pooled gradient goes to its window's arg-max if
-    /// the pooled output was positive (ReLU passes nothing at or below zero); the rest of
-    /// <paramref name="dy"/> is zero.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void MaxPoolReluBackward(
-        float[] dPooled, float[] pooled, int[] argMax, int planes, int height, int width, int pool, float[] dy, int threads)
+    /// <summary>Copies a short row (im2col's are 11 to 26 floats) with whole vectors, the last one overlapping.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyShort(ReadOnlySpan<float> source, Span<float> target)
     {
-        var pooledSize = (height / pool) * (width / pool);
-        CnnParallel.ForRanges(planes, threads, (first, last) =>
+        var length = source.Length;
+        if (length < Vector256<float>.Count || !Vector256.IsHardwareAccelerated || target.Length != length)
         {
-            dy.AsSpan(first * height * width, (last - first) * height * width).Clear();
-            for (var o = first * pooledSize; o < last * pooledSize; o++)
+            source.CopyTo(target);
+            return;
+        }
+
+        ref var from = ref MemoryMarshal.GetReference(source);
+        ref var to = ref MemoryMarshal.GetReference(target);
+        var i = 0;
+        for (; i + Vector256<float>.Count < length; i += Vector256<float>.Count)
+        {
+            Vector256.LoadUnsafe(ref from, (nuint)i).StoreUnsafe(ref to, (nuint)i);
+        }
+
+        var last = (nuint)(length - Vector256<float>.Count);
+        Vector256.LoadUnsafe(ref from, last).StoreUnsafe(ref to, last);
+    }
+
+    /// <summary>target += source for a short row, whole vectors then the tail one by one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddShort(ReadOnlySpan<float> source, Span<float> target)
+    {
+        var length = source.Length;
+        if (target.Length != length)
+        {
+            throw new ArgumentException("The rows differ in length.", nameof(target));
+        }
+
+        ref var from = ref MemoryMarshal.GetReference(source);
+        ref var to = ref MemoryMarshal.GetReference(target);
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + Vector256<float>.Count <= length; i += Vector256<float>.Count)
             {
-                if (pooled[o] > 0f)
-                {
-                    dy[argMax[o]] = dPooled[o];
-                }
+                (Vector256.LoadUnsafe(ref to, (nuint)i) + Vector256.LoadUnsafe(ref from, (nuint)i)).StoreUnsafe(ref to, (nuint)i);
             }
-        });
+        }
+
+        for (; i < length; i++)
+        {
+            Unsafe.Add(ref to, i) += Unsafe.Add(ref from, i);
+        }
     }
 }

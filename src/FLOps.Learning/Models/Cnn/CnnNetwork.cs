@@ -61,6 +61,7 @@ public sealed class CnnNetwork
     private readonly float[] _dx3;
     private readonly float[] _dp2;
     private readonly float[] _dp1;
+    private readonly float[] _planeSums;
     private float[]? _parameterCopy;
 
     /// <param name="architecture">The network.</param>
@@ -121,6 +122,7 @@ public sealed class CnnNetwork
         _dx3 = new float[_x3.Length];
         _dp2 = new float[_p2.Length];
         _dp1 = new float[_p1.Length];
+        _planeSums = new float[Math.Max(_filters1, _filters2) * n];
     }
 
     public CnnArchitecture Architecture { get; }
@@ -351,20 +353,18 @@ public sealed class CnnNetwork
         var threads = Threads;
         var kk = _kernel * _kernel;
 
-        // conv1 → ReLU → pool: y1[F1, n·O1] = W1[F1, C·k·k] · col1 + b1.
+        // conv1 → ReLU → pool: y1[F1, n·O1] = W1[F1, C·k·k] · col1; the bias b1 is added after pooling.
         var columns1 = n * _conv1Size;
         CnnLayers.Im2Col(_input, _channels, n, _height, _width, _kernel, _col1, threads);
-        FillRows(_y1, p, _conv1Bias, _filters1, columns1);
-        Sgemm.Multiply(false, false, _filters1, columns1, _channels * kk, p, _conv1Weight, _channels * kk, _col1, 0, columns1, _y1, 0, columns1, true, threads);
+        Sgemm.Multiply(false, false, _filters1, columns1, _channels * kk, p, _conv1Weight, _channels * kk, _col1, 0, columns1, _y1, 0, columns1, false, threads);
         var a = Architecture;
-        CnnLayers.MaxPoolRelu(_y1, _filters1 * n, a.Conv1Height, a.Conv1Width, _pool, _p1, _arg1, threads);
+        CnnLayers.MaxPoolRelu(_y1, _filters1 * n, a.Conv1Height, a.Conv1Width, _pool, p, _conv1Bias, n, _p1, _arg1, threads);
 
         // conv2 → ReLU → pool.
         var columns2 = n * _conv2Size;
         CnnLayers.Im2Col(_p1, _filters1, n, a.Pool1Height, a.Pool1Width, _kernel, _col2, threads);
-        FillRows(_y2, p, _conv2Bias, _filters2, columns2);
-        Sgemm.Multiply(false, false, _filters2, columns2, _filters1 * kk, p, _conv2Weight, _filters1 * kk, _col2, 0, columns2, _y2, 0, columns2, true, threads);
-        CnnLayers.MaxPoolRelu(_y2, _filters2 * n, a.Conv2Height, a.Conv2Width, _pool, _p2, _arg2, threads);
+        Sgemm.Multiply(false, false, _filters2, columns2, _filters1 * kk, p, _conv2Weight, _filters1 * kk, _col2, 0, columns2, _y2, 0, columns2, false, threads);
+        CnnLayers.MaxPoolRelu(_y2, _filters2 * n, a.Conv2Height, a.Conv2Width, _pool, p, _conv2Bias, n, _p2, _arg2, threads);
 
         // Flatten [F2, n, h·w] → [n, F2·h·w] in PyTorch's per-sample [channel, row, column] order.
         for (var c = 0; c < _filters2; c++)
@@ -422,39 +422,32 @@ public sealed class CnnNetwork
         }
 
         var dy2 = _y2;
-        CnnLayers.MaxPoolReluBackward(_dp2, _p2, _arg2, _filters2 * n, a.Conv2Height, a.Conv2Width, _pool, dy2, threads);
+        CnnLayers.MaxPoolReluBackward(_dp2, _p2, _arg2, _filters2 * n, a.Conv2Height, a.Conv2Width, _pool, dy2, _planeSums, threads);
+        ChannelSums(_planeSums, _filters2, n, g.AsSpan(_conv2Bias, _filters2));
 
-        // conv2: dW2 = dy2 · col2ᵀ, db2 = row sums of dy2, dcol2 = W2ᵀ · dy2 (into col2's buffer, no longer needed).
+        // conv2: dW2 = dy2 · col2ᵀ, db2 = Σ dy2 per filter (above), dcol2 = W2ᵀ · dy2 (into col2's buffer, no longer needed).
         var columns2 = n * _conv2Size;
         var rows2 = _filters1 * kk;
         Sgemm.Multiply(false, true, _filters2, rows2, columns2, dy2, 0, columns2, _col2, 0, columns2, g, _conv2Weight, rows2, false, threads);
-        RowSums(dy2, _filters2, columns2, g.AsSpan(_conv2Bias, _filters2));
         var dcol2 = _col2;
         Sgemm.Multiply(true, false, rows2, columns2, _filters2, p, _conv2Weight, rows2, dy2, 0, columns2, dcol2, 0, columns2, false, threads);
         CnnLayers.Col2Im(dcol2, _filters1, n, a.Pool1Height, a.Pool1Width, _kernel, _dp1, threads);
 
         // pool1 and ReLU into dy1 (reusing y1's buffer), then conv1's weights; the input needs no gradient.
         var dy1 = _y1;
-        CnnLayers.MaxPoolReluBackward(_dp1, _p1, _arg1, _filters1 * n, a.Conv1Height, a.Conv1Width, _pool, dy1, threads);
+        CnnLayers.MaxPoolReluBackward(_dp1, _p1, _arg1, _filters1 * n, a.Conv1Height, a.Conv1Width, _pool, dy1, _planeSums, threads);
+        ChannelSums(_planeSums, _filters1, n, g.AsSpan(_conv1Bias, _filters1));
         var columns1 = n * _conv1Size;
         var rows1 = _channels * kk;
         Sgemm.Multiply(false, true, _filters1, rows1, columns1, dy1, 0, columns1, _col1, 0, columns1, g, _conv1Weight, rows1, false, threads);
-        RowSums(dy1, _filters1, columns1, g.AsSpan(_conv1Bias, _filters1));
     }
 
-    private static void FillRows(float[] target, float[] p, int biasOffset, int rows, int columns)
+    /// <summary>A convolution's bias gradient: the per-plane sums [channels, n] added up per channel, in sample order.</summary>
+    private static void ChannelSums(float[] planeSums, int channels, int n, Span<float> sums)
     {
-        for (var r = 0; r < rows; r++)
+        for (var c = 0; c < channels; c++)
         {
-            target.AsSpan(r * columns, columns).Fill(p[biasOffset + r]);
-        }
-    }
-
-    private static void RowSums(float[] matrix, int rows, int columns, Span<float> sums)
-    {
-        for (var r = 0; r < rows; r++)
-        {
-            sums[r] = TensorPrimitives.Sum(matrix.AsSpan(r * columns, columns));
+            sums[c] = TensorPrimitives.Sum(planeSums.AsSpan(c * n, n));
         }
     }
 
