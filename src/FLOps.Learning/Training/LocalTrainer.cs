@@ -84,7 +84,7 @@ public static class LocalTrainer
         return new TrainingReport(epochLoss / count, count, steps);
     }
 
-    private static void ValidateOptions(TrainingOptions options)
+    internal static void ValidateOptions(TrainingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Epochs <= 0)
