@@ -8,8 +8,8 @@ namespace FLOps.Learning.Training;
 
 /// <summary>
 /// Seeded mini-batch SGD for every kind of <see cref="ModelCatalog"/>: the epochs, the shuffling,
-/// the batches, the FedProx term and the step are the same for all; each sample's gradient comes
-/// from the kind's <see cref="ModelNetwork"/>.
+/// the batches, momentum, the FedProx term and the step are the same for all; each batch's gradient
+/// comes from the kind's <see cref="ModelNetwork"/>.
 /// </summary>
 /// <remarks>
 /// Everything runs on the calling thread in a fixed order, so the same seed, parameters and
@@ -22,9 +22,11 @@ public static class LocalTrainer
     /// <summary>Trains <paramref name="parameters"/> in place on <paramref name="data"/>.</summary>
     /// <remarks>
     /// Minimises mean cross-entropy, plus (mu/2)·||w − w₀||² when <see cref="TrainingOptions.ProximalMu"/>
-    /// is positive, where w₀ are the parameters on entry (FedProx). Cancellation is checked before
-    /// every batch; if it fires, the parameters keep the steps already taken. An empty dataset
-    /// leaves the parameters untouched and reports zero loss, samples and steps.
+    /// is positive, where w₀ are the parameters on entry (FedProx). With <see cref="TrainingOptions.Momentum"/>,
+    /// the proximal gradient joins the batch's before the velocity, as in PyTorch where it is part of
+    /// the loss. Cancellation is checked before every batch; if it fires, the parameters keep the
+    /// steps already taken. An empty dataset leaves the parameters untouched and reports zero loss,
+    /// samples and steps.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static TrainingReport Train(
@@ -46,9 +48,10 @@ public static class LocalTrainer
             return new TrainingReport(0, 0, 0);
         }
 
-        var network = architecture.Kind.CreateNetwork(architecture);
+        var network = architecture.Kind.CreateNetwork(architecture, options.Threads);
         var gradient = new float[architecture.ParameterCount];
         var proximal = options.ProximalMu > 0 ? new ProximalTerm(parameters, options.ProximalMu) : null;
+        var velocity = options.Momentum > 0 ? new float[architecture.ParameterCount] : null;
         var order = new int[count];
         var random = new Random(options.Seed);
         var steps = 0;
@@ -67,16 +70,23 @@ public static class LocalTrainer
             for (var start = 0; start < count; start += options.BatchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var end = Math.Min(start + options.BatchSize, count);
-                Array.Clear(gradient);
-                for (var k = start; k < end; k++)
+                var samples = Math.Min(options.BatchSize, count - start);
+                epochLoss += network.BatchGradient(parameters, data, order.AsSpan(start, samples), gradient);
+                if (velocity is null)
                 {
-                    var index = order[k];
-                    epochLoss += network.AddGradient(parameters, data.Row(index), data.Labels[index], gradient);
+                    // w ← w − lr·(G/n + mu·(w − w₀)), G the batch's summed gradient.
+                    proximal?.AddGradient(parameters, -options.LearningRate, parameters);
+                    TensorPrimitives.MultiplyAdd(gradient, -options.LearningRate / samples, parameters, parameters);
+                }
+                else
+                {
+                    // v ← μ·v + G/n + mu·(w − w₀); w ← w − lr·v.
+                    TensorPrimitives.Multiply(velocity, options.Momentum, velocity);
+                    TensorPrimitives.MultiplyAdd(gradient, 1f / samples, velocity, velocity);
+                    proximal?.AddGradient(parameters, 1f, velocity);
+                    TensorPrimitives.MultiplyAdd(velocity, -options.LearningRate, parameters, parameters);
                 }
 
-                proximal?.Apply(parameters, options.LearningRate);
-                TensorPrimitives.MultiplyAdd(gradient, -options.LearningRate / (end - start), parameters, parameters);
                 steps++;
             }
         }
@@ -106,6 +116,16 @@ public static class LocalTrainer
         {
             throw new ArgumentException($"ProximalMu must be zero or positive and finite; got {options.ProximalMu}.", nameof(options));
         }
+
+        if (!float.IsFinite(options.Momentum) || options.Momentum < 0 || options.Momentum >= 1)
+        {
+            throw new ArgumentException($"Momentum must be in [0, 1); got {options.Momentum}.", nameof(options));
+        }
+
+        if (options.Threads <= 0)
+        {
+            throw new ArgumentException($"Threads must be positive; got {options.Threads}.", nameof(options));
+        }
     }
 
     /// <summary>FedProx: the gradient of (mu/2)·||w − w₀||² is mu·(w − w₀).</summary>
@@ -114,10 +134,11 @@ public static class LocalTrainer
         private readonly float[] _anchor = (float[])parameters.Clone();
         private readonly float[] _difference = new float[parameters.Length];
 
-        public void Apply(float[] parameters, float learningRate)
+        /// <summary>Adds scale·mu·(w − w₀) to <paramref name="target"/>, which may be the parameters themselves.</summary>
+        public void AddGradient(float[] parameters, float scale, float[] target)
         {
             TensorPrimitives.Subtract(parameters, _anchor, _difference);
-            TensorPrimitives.MultiplyAdd(_difference, -learningRate * mu, parameters, parameters);
+            TensorPrimitives.MultiplyAdd(_difference, scale * mu, target, target);
         }
     }
 }

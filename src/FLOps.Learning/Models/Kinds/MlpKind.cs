@@ -69,7 +69,7 @@ public sealed class MlpKind : IModelKind
         FillUniform(parameters.Slice((int)layout.OffsetOf(2), classes * hidden), Math.Sqrt(6.0 / (hidden + classes)), random);
     }
 
-    public ModelNetwork CreateNetwork(ModelArchitecture architecture) => new Network(architecture);
+    public ModelNetwork CreateNetwork(ModelArchitecture architecture, int threads = 1) => new Network(architecture);
 
     public string AddOnnxNodes(GraphProto graph, ModelArchitecture architecture)
     {
@@ -110,6 +110,7 @@ public sealed class MlpKind : IModelKind
         private readonly float[] _delta;
 
         public Network(ModelArchitecture architecture)
+            : base(architecture.InputCount, architecture.ClassCount)
         {
             _inputs = architecture.InputCount;
             _hiddenCount = HiddenUnitsOf(architecture.Size);

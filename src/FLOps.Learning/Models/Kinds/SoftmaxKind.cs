@@ -49,7 +49,7 @@ public sealed class SoftmaxKind : IModelKind
     {
     }
 
-    public ModelNetwork CreateNetwork(ModelArchitecture architecture) => new Network(architecture);
+    public ModelNetwork CreateNetwork(ModelArchitecture architecture, int threads = 1) => new Network(architecture);
 
     public string AddOnnxNodes(GraphProto graph, ModelArchitecture architecture)
     {
@@ -58,7 +58,7 @@ public sealed class SoftmaxKind : IModelKind
         return "logits";
     }
 
-    private sealed class Network(ModelArchitecture architecture) : ModelNetwork
+    private sealed class Network(ModelArchitecture architecture) : ModelNetwork(architecture.InputCount, architecture.ClassCount)
     {
         private readonly int _inputs = architecture.InputCount;
         private readonly int _classes = architecture.ClassCount;
