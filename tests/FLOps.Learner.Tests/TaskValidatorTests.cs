@@ -49,17 +49,32 @@ public sealed class TaskValidatorTests
     [MemberData(nameof(Kinds))]
     public void A_task_of_every_catalogue_kind_can_be_taken_as_that_kind_at_its_sizes(string kind)
     {
-        var expected = ModelCatalog.Architecture(kind, new ModelSize(TinyData.Features, TinyData.Classes));
+        // The tiny data's 4 features, or digits for a kind that reads only 28×28 images (cnn).
+        var data = Builds(kind, new ModelSize(TinyData.Features, TinyData.Classes))
+            ? TinyData.Create()
+            : Mnist.Load().Train.Select([.. Enumerable.Range(0, TinyData.Samples)]);
+        var expected = ModelCatalog.Architecture(kind, new ModelSize(data.FeatureCount, data.ClassCount));
         var task = SampleTasks.Fitting() with
         {
-            Model = new TaskModelView(kind.ToUpperInvariant(), TinyData.Features, TinyData.Classes, HiddenUnits: null),
+            Model = new TaskModelView(kind.ToUpperInvariant(), data.FeatureCount, data.ClassCount, HiddenUnits: null),
             ParameterCount = expected.ParameterCount,
         };
 
-        var verdict = _validator.Check(task);
+        var verdict = new TaskValidator(data).Check(task);
 
         Assert.True(verdict.CanTake, verdict.Reason);
         Assert.Equal(expected, verdict.Architecture);
+    }
+
+    [Fact]
+    public void A_cnn_task_of_other_inputs_than_one_28x28_image_is_refused_saying_so()
+    {
+        var task = SampleTasks.Fitting() with { Model = new TaskModelView("cnn", TinyData.Features, TinyData.Classes, HiddenUnits: null) };
+
+        var verdict = _validator.Check(task);
+
+        Assert.Equal(TaskRefusal.UnsupportedModel, verdict.Refusal);
+        Assert.Equal($"model: a cnn reads 28×28 single-channel images, 784 inputs (got {TinyData.Features})", verdict.Reason);
     }
 
     [Theory]
@@ -172,5 +187,18 @@ public sealed class TaskValidatorTests
             "a model for other data" => SampleTasks.ForMnist(),
             _ => throw new ArgumentOutOfRangeException(nameof(fault), fault, "no such fault"),
         };
+    }
+
+    private static bool Builds(string kind, ModelSize size)
+    {
+        try
+        {
+            ModelCatalog.Find(kind)!.CountParameters(size);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 }

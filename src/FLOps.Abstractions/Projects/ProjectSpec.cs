@@ -55,10 +55,10 @@ public sealed record PrivacySpec
 [GenerateSerializer, Immutable, Alias("flops.ModelSpec")]
 public sealed record ModelSpec
 {
-    /// <summary>A name from FLOps.Learning's <c>ModelCatalog</c> (<c>softmax</c>, <c>mlp</c>); the validator lists the known ones.</summary>
+    /// <summary>A name from FLOps.Learning's <c>ModelCatalog</c> (<c>softmax</c>, <c>mlp</c>, <c>cnn</c>); the validator lists the known ones.</summary>
     [Id(0)] public string Kind { get; init; } = "softmax";
 
-    /// <summary>Hidden units, for kinds with a hidden layer (<c>mlp</c>); ignored by the others.</summary>
+    /// <summary>Hidden units, for kinds with a hidden dense layer (<c>mlp</c>, <c>cnn</c>); ignored by the others.</summary>
     [Id(1)] public int? HiddenUnits { get; init; }
 
     /// <summary>Features per sample; taken from the bundled data set when the data tag names one.</summary>

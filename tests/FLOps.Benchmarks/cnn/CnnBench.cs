@@ -1,14 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
 using FLOps.Learning.Data;
-using FLOps.Learning.Models.Cnn;
+using FLOps.Learning.Evaluation;
+using FLOps.Learning.Models;
+using FLOps.Learning.Models.Kinds;
 using FLOps.Learning.Partitioning;
+using FLOps.Learning.Training;
 
 namespace FLOps.Benchmarks.Cnn;
 
 /// <summary>
-/// Our side of <c>cnn/compare_pytorch.sh</c>: the reference CNN of issue 15 on the bundled MNIST split,
-/// printing lines that start with "ours " and hold key=value pairs, as <c>pytorch_cnn.py</c> does.
+/// Our side of <c>cnn/compare_pytorch.sh</c>: the reference CNN of issue 15 (the catalogue's <c>cnn</c>)
+/// on the bundled MNIST split, trained by <see cref="LocalTrainer"/> as devices train it, printing
+/// lines that start with "ours " and hold key=value pairs, as <c>pytorch_cnn.py</c> does.
 /// </summary>
 /// <remarks>
 /// <c>cnn throughput [--samples 8000] [--batch 32] [--threads 2] [--repeats 3]</c>: timed epochs on the
@@ -34,26 +38,33 @@ public static class CnnBench
         var lr = Float("lr", 0.05f);
         var momentum = Float("momentum", 0.9f);
         var seed = Int("seed", 42);
-        var architecture = CnnArchitecture.Mnist;
+        var architecture = CnnKind.Architecture();
         var split = Mnist.Load();
 
         if (args[0] == "throughput")
         {
             var data = split.Train.Select([.. Enumerable.Range(0, Math.Min(Int("samples", 8000), split.Train.Count))]);
-            var parameters = CnnNetwork.Initialize(architecture, seed);
-            var training = new CnnTrainingOptions(1, batch, lr, seed, momentum, 0f, threads);
-            CnnTrainer.Train(architecture, parameters, data.Select([.. Enumerable.Range(0, Math.Min(data.Count, 20 * batch))]), training); // warm-up
+            var parameters = ModelInitializer.Create(architecture, seed);
+            var training = new TrainingOptions(1, batch, lr, seed, Momentum: momentum, Threads: threads);
+            LocalTrainer.Train(architecture, parameters, data.Select([.. Enumerable.Range(0, Math.Min(data.Count, 20 * batch))]), training); // warm-up
             var rates = new List<double>();
+            var cpuRates = new List<double>();
+            using var process = Process.GetCurrentProcess();
             for (var repeat = 0; repeat < Int("repeats", 3); repeat++)
             {
+                process.Refresh();
+                var cpu = process.TotalProcessorTime;
                 var clock = Stopwatch.StartNew();
-                CnnTrainer.Train(architecture, parameters, data, training with { Seed = seed + repeat });
+                LocalTrainer.Train(architecture, parameters, data, training with { Seed = seed + repeat });
                 rates.Add(data.Count / clock.Elapsed.TotalSeconds);
+                process.Refresh();
+                cpuRates.Add(data.Count / (process.TotalProcessorTime - cpu).TotalSeconds);
             }
 
             rates.Sort();
+            cpuRates.Sort();
             output.WriteLine(FormattableString.Invariant(
-                $"ours threads={threads} parameters={architecture.ParameterCount} samples={data.Count} batch={batch} best={rates[^1]:F1} median={rates[rates.Count / 2]:F1}"));
+                $"ours threads={threads} parameters={architecture.ParameterCount} samples={data.Count} batch={batch} best={rates[^1]:F1} median={rates[rates.Count / 2]:F1} cpuBest={cpuRates[^1]:F1}"));
             return 0;
         }
 
@@ -64,8 +75,7 @@ public static class CnnBench
         var shards = new IidPartitioner().Partition(split.Train.Labels, split.Train.ClassCount, devices, seed)
             .Select(indices => split.Train.Select(indices))
             .ToArray();
-        var global = CnnNetwork.Initialize(architecture, seed);
-        var evaluator = new CnnNetwork(architecture, maxBatchSize: 250, threads);
+        var global = ModelInitializer.Create(architecture, seed);
         for (var round = 1; round <= rounds; round++)
         {
             var sum = new double[global.Length];
@@ -73,8 +83,8 @@ public static class CnnBench
             for (var device = 0; device < devices; device++)
             {
                 var local = (float[])global.Clone();
-                var report = CnnTrainer.Train(
-                    architecture, local, shards[device], new CnnTrainingOptions(epochs, batch, lr, seed + (round * 1000) + device, momentum, 0f, threads));
+                var report = LocalTrainer.Train(
+                    architecture, local, shards[device], new TrainingOptions(epochs, batch, lr, seed + (round * 1000) + device, Momentum: momentum, Threads: threads));
                 for (var i = 0; i < local.Length; i++)
                 {
                     sum[i] += (double)local[i] * report.SampleCount;
@@ -88,7 +98,7 @@ public static class CnnBench
                 global[i] = (float)(sum[i] / samples);
             }
 
-            var evaluation = evaluator.Evaluate(global, split.Test);
+            var evaluation = ModelEvaluator.Evaluate(architecture, global, split.Test);
             output.WriteLine(FormattableString.Invariant(
                 $"ours round={round} accuracy={evaluation.Accuracy:F4} loss={evaluation.LogLoss:F4} seconds={total.Elapsed.TotalSeconds:F1}"));
         }

@@ -1,3 +1,4 @@
+using FLOps.Learning.Data;
 using FLOps.Learning.Models.Cnn;
 
 namespace FLOps.Learning.Tests.Cnn;
@@ -11,19 +12,23 @@ public sealed class CnnNetworkTests
     public void The_gradient_of_every_tensor_matches_central_finite_differences()
     {
         var (features, labels) = Batch(Tiny, count: 5, seed: 1);
+        var data = new Dataset(features, labels, Tiny.InputCount, Tiny.ClassCount);
         var parameters = Parameters(Tiny, seed: 2);
-        var network = new CnnNetwork(Tiny, maxBatchSize: 8);
+        var network = new CnnNetwork(Tiny);
         var gradient = new float[parameters.Length];
 
-        var loss = network.LossAndGradient(parameters, features, labels, gradient);
+        var loss = network.BatchGradient(parameters, data, [0, 1, 2, 3, 4], gradient);
 
         var reference = parameters.Select(v => (double)v).ToArray();
-        Assert.Equal(CnnReference.Loss(Tiny, reference, features, labels), loss, 1e-5);
+        Assert.Equal(CnnReference.Loss(Tiny, reference, features, labels), loss, 1e-4);
         const double Step = 1e-5;
-        foreach (var tensor in Tiny.Tensors)
+        var layout = Tiny.Layout;
+        for (var t = 0; t < layout.Tensors.Count; t++)
         {
+            var tensor = layout.Tensors[t];
+            var offset = (int)layout.OffsetOf(t);
             var worst = 0.0;
-            for (var i = tensor.Offset; i < tensor.Offset + tensor.Length; i++)
+            for (var i = offset; i < offset + tensor.Count; i++)
             {
                 var saved = reference[i];
                 reference[i] = saved + Step;
@@ -35,11 +40,11 @@ public sealed class CnnNetworkTests
 
                 var error = Math.Abs(gradient[i] - numeric) / Math.Max(1e-3, Math.Max(Math.Abs(numeric), Math.Abs(gradient[i])));
                 worst = Math.Max(worst, error);
-                Assert.True(error < 1e-2, $"{tensor.Name}[{i - tensor.Offset}]: analytic {gradient[i]}, numeric {numeric}");
+                Assert.True(error < 1e-2, $"{tensor.Name}[{i - offset}]: analytic {gradient[i]}, numeric {numeric}");
             }
 
             // Every tensor takes part: its gradient is not all zeros.
-            Assert.Contains(gradient.AsSpan(tensor.Offset, tensor.Length).ToArray(), g => g != 0f);
+            Assert.Contains(gradient.AsSpan(offset, (int)tensor.Count).ToArray(), g => g != 0f);
             Assert.True(worst < 1e-2, $"{tensor.Name}: worst relative error {worst}");
         }
     }
@@ -47,13 +52,13 @@ public sealed class CnnNetworkTests
     [Fact]
     public void Logits_equal_a_naive_double_precision_network_on_the_reference_architecture()
     {
-        var architecture = CnnArchitecture.Mnist;
-        var (features, _) = Batch(architecture, count: 37, seed: 3); // more than one batch of 32
+        var architecture = new CnnArchitecture();
+        var (features, _) = Batch(architecture, count: 37, seed: 3); // more than one forward batch of 32
         var parameters = Parameters(architecture, seed: 4);
-        var network = new CnnNetwork(architecture, maxBatchSize: 32, threads: 2);
+        var network = new CnnNetwork(architecture, threads: 2);
         var logits = new float[37 * 10];
 
-        network.Logits(parameters, features, logits);
+        network.BatchLogits(parameters, features, logits);
 
         var reference = parameters.Select(v => (double)v).ToArray();
         foreach (var sample in new[] { 0, 5, 31, 32, 36 })
@@ -202,21 +207,23 @@ public sealed class CnnNetworkTests
     [Fact]
     public void Initialize_is_reproducible_he_uniform_with_zero_biases()
     {
-        var architecture = CnnArchitecture.Mnist;
-        var first = CnnNetwork.Initialize(architecture, seed: 9);
+        var architecture = new CnnArchitecture();
+        var layout = architecture.Layout;
+        var first = Initialized(architecture, seed: 9);
 
-        Assert.Equal(first, CnnNetwork.Initialize(architecture, seed: 9));
-        Assert.NotEqual(first, CnnNetwork.Initialize(architecture, seed: 10));
-        foreach (var tensor in architecture.Tensors)
+        Assert.Equal(first, Initialized(architecture, seed: 9));
+        Assert.NotEqual(first, Initialized(architecture, seed: 10));
+        for (var t = 0; t < layout.Tensors.Count; t++)
         {
-            var values = first.AsSpan(tensor.Offset, tensor.Length).ToArray();
+            var tensor = layout.Tensors[t];
+            var values = first.AsSpan((int)layout.OffsetOf(t), (int)tensor.Count).ToArray();
             if (tensor.Name.EndsWith(".bias", StringComparison.Ordinal))
             {
                 Assert.All(values, v => Assert.Equal(0f, v));
                 continue;
             }
 
-            var fanIn = tensor.Length / tensor.Shape[0];
+            var fanIn = tensor.Count / tensor.Shape[0];
             var limit = tensor.Name == "fc2.weight" ? Math.Sqrt(6.0 / (128 + 10)) : Math.Sqrt(6.0 / fanIn);
             Assert.All(values, v => Assert.InRange(v, -limit, limit));
             Assert.True(values.Max() > 0.9 * limit && values.Min() < -0.9 * limit, tensor.Name);
@@ -224,16 +231,23 @@ public sealed class CnnNetworkTests
     }
 
     [Fact]
-    public void A_batch_larger_than_the_buffers_or_a_wrong_gradient_is_refused()
+    public void Buffers_grow_to_a_larger_batch_and_wrong_lengths_are_refused()
     {
-        var network = new CnnNetwork(Tiny, maxBatchSize: 2);
+        var network = new CnnNetwork(Tiny);
         var parameters = Parameters(Tiny, 1);
-        var (features, labels) = Batch(Tiny, 3, 1);
+        var (features, labels) = Batch(Tiny, 40, 1);
+        var data = new Dataset(features, labels, Tiny.InputCount, Tiny.ClassCount);
+        var gradient = new float[parameters.Length];
+        var logits = new float[40 * Tiny.ClassCount];
 
-        Assert.Throws<ArgumentException>(() => network.LossAndGradient(parameters, features, labels, new float[parameters.Length]));
-        Assert.Throws<ArgumentException>(() => network.LossAndGradient(parameters, features.AsSpan(0, 2 * Tiny.InputCount), labels.AsSpan(0, 2), new float[3]));
-        labels[0] = 4;
-        Assert.Throws<ArgumentException>(() => network.LossAndGradient(parameters, features.AsSpan(0, Tiny.InputCount), labels.AsSpan(0, 1), new float[parameters.Length]));
+        network.BatchGradient(parameters, data, [0, 1], gradient);
+        var many = network.BatchGradient(parameters, data, [.. Enumerable.Range(0, 40)], gradient);
+        network.BatchLogits(parameters, features, logits);
+
+        Assert.Equal(CnnReference.Loss(Tiny, [.. parameters.Select(v => (double)v)], features, labels), many, 1e-3);
+        Assert.Throws<ArgumentException>(() => network.BatchGradient(parameters, data, [0], new float[3]));
+        Assert.Throws<ArgumentException>(() => network.BatchGradient(new float[3], data, [0], gradient));
+        Assert.Throws<ArgumentException>(() => network.BatchLogits(parameters, features.AsSpan(1), logits));
     }
 
     internal static (float[] Features, byte[] Labels) Batch(CnnArchitecture architecture, int count, int seed)
@@ -247,16 +261,25 @@ public sealed class CnnNetworkTests
     /// <summary>He-initialised weights with small random biases, so that bias terms matter in the forward pass too.</summary>
     internal static float[] Parameters(CnnArchitecture architecture, int seed)
     {
-        var parameters = CnnNetwork.Initialize(architecture, seed);
+        var parameters = Initialized(architecture, seed);
         var random = new Random(seed + 1000);
-        foreach (var tensor in architecture.Tensors.Where(t => t.Name.EndsWith(".bias", StringComparison.Ordinal)))
+        var layout = architecture.Layout;
+        for (var t = 1; t < layout.Tensors.Count; t += 2)
         {
-            for (var i = tensor.Offset; i < tensor.Offset + tensor.Length; i++)
+            var offset = (int)layout.OffsetOf(t);
+            for (var i = offset; i < offset + layout.Tensors[t].Count; i++)
             {
                 parameters[i] = (float)((random.NextDouble() - 0.5) * 0.2);
             }
         }
 
+        return parameters;
+    }
+
+    private static float[] Initialized(CnnArchitecture architecture, int seed)
+    {
+        var parameters = new float[architecture.Layout.ParameterCount];
+        CnnNetwork.Initialize(architecture, parameters, seed);
         return parameters;
     }
 }

@@ -11,17 +11,18 @@ internal static class CnnReference
     /// <summary>Logits of one sample.</summary>
     public static double[] Logits(CnnArchitecture a, double[] p, ReadOnlySpan<float> features)
     {
-        var t = a.Tensors;
+        var layout = a.Layout;
+        int At(int tensor) => (int)layout.OffsetOf(tensor);
         var x = features.ToArray().Select(v => (double)v).ToArray();
-        var c1 = Convolve(x, a.Channels, a.Height, a.Width, p, t[0].Offset, t[1].Offset, a.Conv1Filters, a.KernelSize);
+        var c1 = Convolve(x, a.Channels, a.Height, a.Width, p, At(0), At(1), a.Conv1Filters, a.KernelSize);
         var p1 = MaxPool(Relu(c1), a.Conv1Filters, a.Conv1Height, a.Conv1Width, a.PoolSize);
-        var c2 = Convolve(p1, a.Conv1Filters, a.Pool1Height, a.Pool1Width, p, t[2].Offset, t[3].Offset, a.Conv2Filters, a.KernelSize);
+        var c2 = Convolve(p1, a.Conv1Filters, a.Pool1Height, a.Pool1Width, p, At(2), At(3), a.Conv2Filters, a.KernelSize);
         var p2 = MaxPool(Relu(c2), a.Conv2Filters, a.Conv2Height, a.Conv2Width, a.PoolSize);
-        var h = Relu(Dense(p2, p, t[4].Offset, t[5].Offset, a.HiddenCount));
-        return Dense(h, p, t[6].Offset, t[7].Offset, a.ClassCount);
+        var h = Relu(Dense(p2, p, At(4), At(5), a.HiddenCount));
+        return Dense(h, p, At(6), At(7), a.ClassCount);
     }
 
-    /// <summary>Mean cross-entropy of a batch.</summary>
+    /// <summary>Summed cross-entropy of a batch, as <see cref="CnnNetwork.BatchGradient"/> reports it.</summary>
     public static double Loss(CnnArchitecture a, double[] p, float[] features, byte[] labels)
     {
         var loss = 0.0;
@@ -33,7 +34,7 @@ internal static class CnnReference
             loss += logSum - z[labels[i]];
         }
 
-        return loss / labels.Length;
+        return loss;
     }
 
     /// <summary>Valid, stride-1 convolution (cross-correlation, as PyTorch's Conv2d): [C, H, W] → [F, H−k+1, W−k+1].</summary>

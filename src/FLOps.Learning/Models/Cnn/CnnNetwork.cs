@@ -1,26 +1,37 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using FLOps.Learning.Data;
-using FLOps.Learning.Evaluation;
+using FLOps.Learning.Models.Kinds;
 
 namespace FLOps.Learning.Models.Cnn;
 
 /// <summary>
 /// Forward and backward passes of a <see cref="CnnArchitecture"/> over mini-batches, with the
-/// buffers they need. Convolutions are im2col + <see cref="Sgemm"/> over the whole batch; dense
-/// layers are matrix multiplies too; max-pooling keeps its arg-max for the backward pass.
+/// buffers they need: <see cref="CnnKind"/>'s network. Convolutions are im2col + <see cref="Sgemm"/>
+/// over the whole batch; dense layers are matrix multiplies too; max-pooling keeps its arg-max for
+/// the backward pass.
 /// </summary>
 /// <remarks>
-/// <para>An instance is not thread-safe: it owns the activations of the last batch. Create one per
-/// concurrent trainer (buffers for a batch of 32 on MNIST take about 20 MB).</para>
+/// <para>An instance is not thread-safe: it owns the activations of the last batch. Its buffers
+/// grow to the largest batch it has been given (for a batch of 32 on MNIST, about 20 MB), so
+/// the trainer and the evaluator each make their own.</para>
 /// <para><see cref="Threads"/> is how many threads one batch may use (matrix multiplies split their
 /// output, the other layers their channels). The default is 1: a silo trains many devices at once,
 /// which already keeps its cores busy, and one thread per device avoids oversubscription and
 /// fork/join overhead. A lone trainer (a benchmark, a single-device learner) gains from up to
 /// <see cref="Environment.ProcessorCount"/>. Results are bit-identical whatever the thread count:
 /// no reduction is ever split between threads.</para>
+/// <para>The per-sample <see cref="AddGradient"/> and <see cref="Logits"/> are batches of one; the
+/// trainer and the evaluator call <see cref="BatchGradient"/> and <see cref="BatchLogits"/>.</para>
 /// </remarks>
-public sealed class CnnNetwork
+internal sealed class CnnNetwork : ModelNetwork
 {
+    /// <summary>
+    /// Samples one forward pass takes when the caller leaves the choice to it (<see cref="BatchLogits"/>):
+    /// the usual training batch, so that a network that trained needs no new buffers to evaluate.
+    /// </summary>
+    private const int ForwardBatch = 32;
+
     private readonly int _channels;
     private readonly int _height;
     private readonly int _width;
@@ -35,6 +46,7 @@ public sealed class CnnNetwork
     private readonly int _pool1Size;
     private readonly int _conv2Size;
     private readonly int _pool2Size;
+    private readonly int _parameterCount;
     private readonly int _conv1Weight;
     private readonly int _conv1Bias;
     private readonly int _conv2Weight;
@@ -44,37 +56,35 @@ public sealed class CnnNetwork
     private readonly int _fc2Weight;
     private readonly int _fc2Bias;
 
-    private readonly float[] _input;
-    private readonly float[] _col1;
-    private readonly float[] _y1;
-    private readonly float[] _p1;
-    private readonly int[] _arg1;
-    private readonly float[] _col2;
-    private readonly float[] _y2;
-    private readonly float[] _p2;
-    private readonly int[] _arg2;
-    private readonly float[] _x3;
-    private readonly float[] _h;
-    private readonly float[] _z;
-    private readonly float[] _dz;
-    private readonly float[] _dh;
-    private readonly float[] _dx3;
-    private readonly float[] _dp2;
-    private readonly float[] _dp1;
-    private readonly float[] _planeSums;
+    private int _capacity;
+    private float[] _input = [];
+    private float[] _col1 = [];
+    private float[] _y1 = [];
+    private float[] _p1 = [];
+    private int[] _arg1 = [];
+    private float[] _col2 = [];
+    private float[] _y2 = [];
+    private float[] _p2 = [];
+    private int[] _arg2 = [];
+    private float[] _x3 = [];
+    private float[] _h = [];
+    private float[] _z = [];
+    private float[] _dz = [];
+    private float[] _dh = [];
+    private float[] _dx3 = [];
+    private float[] _dp2 = [];
+    private float[] _dp1 = [];
+    private float[] _planeSums = [];
     private float[]? _parameterCopy;
+    private float[]? _sampleGradient;
 
     /// <param name="architecture">The network.</param>
-    /// <param name="maxBatchSize">The largest batch <see cref="LossAndGradient"/> and <see cref="Logits"/> take at once; buffers are sized for it.</param>
     /// <param name="threads">Threads one batch may use, 1 to <see cref="Environment.ProcessorCount"/> (see the remarks on the type).</param>
-    public CnnNetwork(CnnArchitecture architecture, int maxBatchSize = 32, int threads = 1)
+    public CnnNetwork(CnnArchitecture architecture, int threads = 1)
+        : base(architecture.InputCount, architecture.ClassCount)
     {
-        ArgumentNullException.ThrowIfNull(architecture);
-        architecture.Validate();
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatchSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
         Architecture = architecture;
-        MaxBatchSize = maxBatchSize;
         Threads = Math.Min(threads, Environment.ProcessorCount);
 
         var a = architecture;
@@ -93,17 +103,173 @@ public sealed class CnnNetwork
         _conv2Size = a.Conv2Height * a.Conv2Width;
         _pool2Size = a.Pool2Height * a.Pool2Width;
 
-        var tensors = a.Tensors;
-        _conv1Weight = tensors[0].Offset;
-        _conv1Bias = tensors[1].Offset;
-        _conv2Weight = tensors[2].Offset;
-        _conv2Bias = tensors[3].Offset;
-        _fc1Weight = tensors[4].Offset;
-        _fc1Bias = tensors[5].Offset;
-        _fc2Weight = tensors[6].Offset;
-        _fc2Bias = tensors[7].Offset;
+        var layout = a.Layout;
+        _parameterCount = checked((int)layout.ParameterCount);
+        _conv1Weight = (int)layout.OffsetOf(0);
+        _conv1Bias = (int)layout.OffsetOf(1);
+        _conv2Weight = (int)layout.OffsetOf(2);
+        _conv2Bias = (int)layout.OffsetOf(3);
+        _fc1Weight = (int)layout.OffsetOf(4);
+        _fc1Bias = (int)layout.OffsetOf(5);
+        _fc2Weight = (int)layout.OffsetOf(6);
+        _fc2Bias = (int)layout.OffsetOf(7);
+    }
 
-        var n = maxBatchSize;
+    public CnnArchitecture Architecture { get; }
+
+    public int Threads { get; }
+
+    /// <summary>
+    /// Fresh parameters into zeroed <paramref name="parameters"/>, reproducible from the seed:
+    /// He-uniform (±√(6/fan_in)) for the layers followed by a ReLU (both convolutions and fc1),
+    /// Xavier-uniform for the output layer, zero biases, as <see cref="MlpKind"/> starts.
+    /// </summary>
+    public static void Initialize(CnnArchitecture architecture, Span<float> parameters, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        var layout = architecture.Layout;
+        if (parameters.Length != layout.ParameterCount)
+        {
+            throw new ArgumentException($"The CNN has {layout.ParameterCount} parameters but {parameters.Length} were given.", nameof(parameters));
+        }
+
+        var random = new Random(seed);
+        var k2 = architecture.KernelSize * architecture.KernelSize;
+        for (var t = 0; t < layout.Tensors.Count; t++)
+        {
+            var name = layout.Tensors[t].Name;
+            if (!name.EndsWith(".weight", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var fanIn = name switch
+            {
+                "conv1.weight" => architecture.Channels * k2,
+                "conv2.weight" => architecture.Conv1Filters * k2,
+                "fc1.weight" => architecture.FlattenCount,
+                _ => architecture.HiddenCount,
+            };
+            var limit = name == "fc2.weight"
+                ? Math.Sqrt(6.0 / (architecture.HiddenCount + architecture.ClassCount))
+                : Math.Sqrt(6.0 / fanIn);
+            var values = parameters.Slice((int)layout.OffsetOf(t), (int)layout.Tensors[t].Count);
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = (float)(((random.NextDouble() * 2.0) - 1.0) * limit);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the gradient of the summed cross-entropy of the batch to <paramref name="gradient"/>
+    /// and returns that sum. Every element is written: the backward pass overwrites each tensor.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public override double BatchGradient(float[] parameters, Dataset data, ReadOnlySpan<int> rows, float[] gradient)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        CheckParameters(parameters);
+        CheckParameters(gradient, nameof(gradient));
+        var n = rows.Length;
+        if (n == 0)
+        {
+            Array.Clear(gradient);
+            return 0;
+        }
+
+        Reserve(n);
+        for (var b = 0; b < n; b++)
+        {
+            LoadSample(data.Row(rows[b]), b, n);
+        }
+
+        Forward(parameters, n);
+        var loss = 0.0;
+        for (var b = 0; b < n; b++)
+        {
+            loss += SoftmaxDelta(b, data.Labels[rows[b]]);
+        }
+
+        Backward(parameters, n, gradient);
+        return loss;
+    }
+
+    /// <summary>Logits of any number of samples (row after row), computed <see cref="ForwardBatch"/> at a time or as many as the buffers hold.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public override void BatchLogits(ReadOnlySpan<float> parameters, ReadOnlySpan<float> features, Span<float> logits)
+    {
+        var count = CountRows(features, logits);
+        var p = ParameterArray(parameters);
+        var inputs = InputCount;
+        var batch = Math.Max(_capacity, Math.Min(count, ForwardBatch));
+        for (var start = 0; start < count; start += batch)
+        {
+            var n = Math.Min(batch, count - start);
+            Reserve(n);
+            for (var b = 0; b < n; b++)
+            {
+                LoadSample(features.Slice((start + b) * inputs, inputs), b, n);
+            }
+
+            Forward(p, n);
+            _z.AsSpan(0, n * _classes).CopyTo(logits.Slice(start * _classes, n * _classes));
+        }
+    }
+
+    public override void Logits(ReadOnlySpan<float> parameters, ReadOnlySpan<float> features, Span<float> logits) =>
+        BatchLogits(parameters, features, logits);
+
+    /// <summary>One sample's gradient, as a batch of one into scratch then added: for the per-sample contract, not for speed.</summary>
+    public override double AddGradient(ReadOnlySpan<float> parameters, ReadOnlySpan<float> features, int label, Span<float> gradient)
+    {
+        if (features.Length != InputCount || gradient.Length != _parameterCount || (uint)label >= (uint)_classes)
+        {
+            throw new ArgumentException($"Expected {InputCount} features, a label below {_classes} and a gradient of {_parameterCount}.", nameof(features));
+        }
+
+        var p = ParameterArray(parameters);
+        Reserve(1);
+        LoadSample(features, 0, 1);
+        Forward(p, 1);
+        var loss = SoftmaxDelta(0, label);
+        _sampleGradient ??= new float[_parameterCount];
+        Backward(p, 1, _sampleGradient);
+        TensorPrimitives.Add(gradient, _sampleGradient, gradient);
+        return loss;
+    }
+
+    private void CheckParameters(float[] parameters, string name = "parameters")
+    {
+        ArgumentNullException.ThrowIfNull(parameters, name);
+        if (parameters.Length != _parameterCount)
+        {
+            throw new ArgumentException($"The CNN has {_parameterCount} parameters but {parameters.Length} were given.", name);
+        }
+    }
+
+    /// <summary>The parameters as an array for the matrix kernels, copied once per call into one kept for it.</summary>
+    private float[] ParameterArray(ReadOnlySpan<float> parameters)
+    {
+        if (parameters.Length != _parameterCount)
+        {
+            throw new ArgumentException($"The CNN has {_parameterCount} parameters but {parameters.Length} were given.", nameof(parameters));
+        }
+
+        _parameterCopy ??= new float[_parameterCount];
+        parameters.CopyTo(_parameterCopy);
+        return _parameterCopy;
+    }
+
+    /// <summary>Grows the buffers to hold a batch of <paramref name="n"/>; they never shrink.</summary>
+    private void Reserve(int n)
+    {
+        if (n <= _capacity)
+        {
+            return;
+        }
+
+        var a = Architecture;
         var kk = _kernel * _kernel;
         _input = new float[checked(n * a.InputCount)];
         _col1 = new float[checked(_channels * kk * n * _conv1Size)];
@@ -123,230 +289,22 @@ public sealed class CnnNetwork
         _dp2 = new float[_p2.Length];
         _dp1 = new float[_p1.Length];
         _planeSums = new float[Math.Max(_filters1, _filters2) * n];
+        _capacity = n;
     }
 
-    public CnnArchitecture Architecture { get; }
-
-    public int MaxBatchSize { get; }
-
-    public int Threads { get; }
-
-    /// <summary>
-    /// Fresh parameters, reproducible from the seed: He-uniform (±√(6/fan_in)) for the layers followed
-    /// by a ReLU (both convolutions and fc1), Xavier-uniform for the output layer, zero biases, as
-    /// <see cref="ModelInitializer"/> does for the MLP.
-    /// </summary>
-    public static float[] Initialize(CnnArchitecture architecture, int seed)
-    {
-        ArgumentNullException.ThrowIfNull(architecture);
-        var parameters = new float[architecture.ParameterCount];
-        var random = new Random(seed);
-        var k2 = architecture.KernelSize * architecture.KernelSize;
-        foreach (var tensor in architecture.Tensors)
-        {
-            if (!tensor.Name.EndsWith(".weight", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var fanIn = tensor.Name switch
-            {
-                "conv1.weight" => architecture.Channels * k2,
-                "conv2.weight" => architecture.Conv1Filters * k2,
-                "fc1.weight" => architecture.FlattenCount,
-                _ => architecture.HiddenCount,
-            };
-            var limit = tensor.Name == "fc2.weight"
-                ? Math.Sqrt(6.0 / (architecture.HiddenCount + architecture.ClassCount))
-                : Math.Sqrt(6.0 / fanIn);
-            var values = parameters.AsSpan(tensor.Offset, tensor.Length);
-            for (var i = 0; i < values.Length; i++)
-            {
-                values[i] = (float)(((random.NextDouble() * 2.0) - 1.0) * limit);
-            }
-        }
-
-        return parameters;
-    }
-
-    /// <summary>
-    /// Mean cross-entropy of a batch and its gradient with respect to every parameter, written
-    /// (not added) to <paramref name="gradient"/> in the flat layout.
-    /// </summary>
-    /// <param name="parameters">The flat parameters (<see cref="CnnArchitecture.ParameterCount"/>).</param>
-    /// <param name="features">The batch's samples, one row of <see cref="CnnArchitecture.InputCount"/> after another.</param>
-    /// <param name="labels">The batch's labels; its length is the batch size, 1 to <see cref="MaxBatchSize"/>.</param>
-    /// <param name="gradient">Receives the gradient of the mean loss.</param>
-    public double LossAndGradient(float[] parameters, ReadOnlySpan<float> features, ReadOnlySpan<byte> labels, float[] gradient)
-    {
-        var n = CheckBatch(parameters, features, labels.Length);
-        ArgumentNullException.ThrowIfNull(gradient);
-        if (gradient.Length != parameters.Length)
-        {
-            throw new ArgumentException($"The gradient needs {parameters.Length} elements but has {gradient.Length}.", nameof(gradient));
-        }
-
-        LoadBatch(features, n);
-        Forward(parameters, n);
-
-        // Softmax cross-entropy: dz = (softmax(z) − onehot(label)) / n, the gradient of the mean.
-        var loss = 0.0;
-        var scale = 1f / n;
-        for (var b = 0; b < n; b++)
-        {
-            var label = labels[b];
-            if (label >= _classes)
-            {
-                throw new ArgumentException($"Label {label} is outside the {_classes} classes.", nameof(labels));
-            }
-
-            var probabilities = _dz.AsSpan(b * _classes, _classes);
-            ModelMath.StableSoftmax(_z.AsSpan(b * _classes, _classes), probabilities);
-            loss += ModelMath.CrossEntropy(probabilities, label);
-            probabilities[label] -= 1f;
-            TensorPrimitives.Multiply(probabilities, scale, probabilities);
-        }
-
-        Backward(parameters, n, gradient);
-        return loss / n;
-    }
-
-    /// <summary>Logits of any number of samples (row after row), computed in batches of <see cref="MaxBatchSize"/>.</summary>
-    public void Logits(ReadOnlySpan<float> parameters, ReadOnlySpan<float> features, Span<float> logits)
-    {
-        var p = ParameterArray(parameters);
-        var inputs = Architecture.InputCount;
-        if (features.Length % inputs != 0)
-        {
-            throw new ArgumentException($"Features must be whole rows of {inputs}; got {features.Length} values.", nameof(features));
-        }
-
-        var count = features.Length / inputs;
-        if (logits.Length != count * _classes)
-        {
-            throw new ArgumentException($"{count} samples need {count * _classes} logits but {logits.Length} were given.", nameof(logits));
-        }
-
-        for (var start = 0; start < count; start += MaxBatchSize)
-        {
-            var n = Math.Min(MaxBatchSize, count - start);
-            LoadBatch(features.Slice(start * inputs, n * inputs), n);
-            Forward(p, n);
-            _z.AsSpan(0, n * _classes).CopyTo(logits.Slice(start * _classes, n * _classes));
-        }
-    }
-
-    /// <summary>Writes the class probabilities of one sample and returns the most probable class (ties to the lowest).</summary>
-    public int Predict(ReadOnlySpan<float> parameters, ReadOnlySpan<float> features, Span<float> probabilities)
-    {
-        if (features.Length != Architecture.InputCount)
-        {
-            throw new ArgumentException($"Expected {Architecture.InputCount} features but got {features.Length}.", nameof(features));
-        }
-
-        if (probabilities.Length < _classes)
-        {
-            throw new ArgumentException($"Need room for {_classes} probabilities but got {probabilities.Length}.", nameof(probabilities));
-        }
-
-        var output = probabilities[.._classes];
-        Logits(parameters, features, output);
-        ModelMath.StableSoftmax(output, output);
-        return ModelMath.ArgMax(output);
-    }
-
-    /// <summary>Accuracy and log-loss over a dataset, as <see cref="ModelEvaluator"/> reports them for the other kinds.</summary>
-    public EvaluationResult Evaluate(ReadOnlySpan<float> parameters, Dataset data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        if (data.FeatureCount != Architecture.InputCount || data.ClassCount != _classes)
-        {
-            throw new ArgumentException(
-                $"The dataset has {data.FeatureCount} features and {data.ClassCount} classes but the CNN expects {Architecture.InputCount} and {_classes}.",
-                nameof(data));
-        }
-
-        if (data.Count == 0)
-        {
-            return new EvaluationResult(0, 0, 0);
-        }
-
-        var p = ParameterArray(parameters);
-        var probabilities = new float[_classes];
-        var correct = 0;
-        var loss = 0.0;
-        for (var start = 0; start < data.Count; start += MaxBatchSize)
-        {
-            var n = Math.Min(MaxBatchSize, data.Count - start);
-            LoadBatch(data.Features.AsSpan(start * data.FeatureCount, n * data.FeatureCount), n);
-            Forward(p, n);
-            for (var b = 0; b < n; b++)
-            {
-                ModelMath.StableSoftmax(_z.AsSpan(b * _classes, _classes), probabilities);
-                var label = data.Labels[start + b];
-                if (ModelMath.ArgMax(probabilities) == label)
-                {
-                    correct++;
-                }
-
-                loss += ModelMath.CrossEntropy(probabilities, label);
-            }
-        }
-
-        return new EvaluationResult((double)correct / data.Count, loss / data.Count, data.Count);
-    }
-
-    private int CheckBatch(float[] parameters, ReadOnlySpan<float> features, int count)
-    {
-        ArgumentNullException.ThrowIfNull(parameters);
-        if (parameters.Length != Architecture.ParameterCount)
-        {
-            throw new ArgumentException($"The CNN has {Architecture.ParameterCount} parameters but {parameters.Length} were given.", nameof(parameters));
-        }
-
-        if (count < 1 || count > MaxBatchSize)
-        {
-            throw new ArgumentException($"A batch holds 1 to {MaxBatchSize} samples; got {count}.", nameof(features));
-        }
-
-        if (features.Length != count * Architecture.InputCount)
-        {
-            throw new ArgumentException($"{count} samples need {count * Architecture.InputCount} features but {features.Length} were given.", nameof(features));
-        }
-
-        return count;
-    }
-
-    private float[] ParameterArray(ReadOnlySpan<float> parameters)
-    {
-        if (parameters.Length != Architecture.ParameterCount)
-        {
-            throw new ArgumentException($"The CNN has {Architecture.ParameterCount} parameters but {parameters.Length} were given.", nameof(parameters));
-        }
-
-        _parameterCopy ??= new float[parameters.Length];
-        parameters.CopyTo(_parameterCopy);
-        return _parameterCopy;
-    }
-
-    /// <summary>Samples [n, C, H, W] → the input buffer as [C, n, H, W].</summary>
-    private void LoadBatch(ReadOnlySpan<float> features, int n)
+    /// <summary>Sample <paramref name="b"/> of <paramref name="n"/>, [C, H, W], into the input buffer laid out [C, n, H, W].</summary>
+    private void LoadSample(ReadOnlySpan<float> sample, int b, int n)
     {
         var plane = _height * _width;
-        if (_channels == 1)
+        for (var c = 0; c < _channels; c++)
         {
-            features[..(n * plane)].CopyTo(_input);
-            return;
-        }
-
-        for (var b = 0; b < n; b++)
-        {
-            for (var c = 0; c < _channels; c++)
-            {
-                features.Slice(((b * _channels) + c) * plane, plane).CopyTo(_input.AsSpan(((c * n) + b) * plane, plane));
-            }
+            sample.Slice(c * plane, plane).CopyTo(_input.AsSpan(((c * n) + b) * plane, plane));
         }
     }
+
+    /// <summary>Sample <paramref name="b"/>'s cross-entropy; leaves the gradient at its logits, softmax(z) − onehot(label), in <c>_dz</c>.</summary>
+    private double SoftmaxDelta(int b, int label) =>
+        ModelMath.SoftmaxCrossEntropyDelta(_z.AsSpan(b * _classes, _classes), _dz.AsSpan(b * _classes, _classes), label);
 
     private void Forward(float[] p, int n)
     {
