@@ -166,5 +166,6 @@ public static class DeviceTasksApi
         task.BatchSize,
         task.LearningRate,
         task.ProximalMu,
-        task.Seed);
+        task.Seed,
+        task.Momentum);
 }

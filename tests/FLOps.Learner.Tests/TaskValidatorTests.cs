@@ -21,7 +21,25 @@ public sealed class TaskValidatorTests
         Assert.Equal(0.1f, verdict.Training.LearningRate);
         Assert.Equal(7, verdict.Training.Seed);
         Assert.Equal(0f, verdict.Training.ProximalMu);
+        Assert.Equal(0f, verdict.Training.Momentum);
         Assert.Null(verdict.Reason);
+    }
+
+    [Fact]
+    public void A_tasks_momentum_reaches_the_training_and_a_task_without_one_means_plain_sgd()
+    {
+        var json = SampleTasks.Json(SampleTasks.Fitting() with { Momentum = 0.9 });
+        var withMomentum = System.Text.Json.JsonSerializer.Deserialize<DeviceTaskView>(json, System.Text.Json.JsonSerializerOptions.Web);
+        json.Remove("momentum");
+        var fromAnOlderGateway = System.Text.Json.JsonSerializer.Deserialize<DeviceTaskView>(json, System.Text.Json.JsonSerializerOptions.Web);
+
+        var taken = _validator.Check(withMomentum);
+        var plain = _validator.Check(fromAnOlderGateway);
+
+        Assert.True(taken.CanTake && plain.CanTake);
+        Assert.Equal(0.9f, taken.Training.Momentum);
+        Assert.Equal(0.0, fromAnOlderGateway!.Momentum);
+        Assert.Equal(0f, plain.Training.Momentum);
     }
 
     [Fact]
@@ -108,6 +126,10 @@ public sealed class TaskValidatorTests
     [InlineData("learning rate beyond float", TaskRefusal.OutOfRange, "learningRate must be a finite positive number (got 1E+300)")]
     [InlineData("negative proximal mu", TaskRefusal.OutOfRange, "proximalMu must be a finite number of at least 0 (got -1)")]
     [InlineData("infinite proximal mu", TaskRefusal.OutOfRange, "proximalMu must be a finite number of at least 0 (got Infinity)")]
+    [InlineData("negative momentum", TaskRefusal.OutOfRange, "momentum must be a finite number in [0, 1) (got -0.5)")]
+    [InlineData("momentum of one", TaskRefusal.OutOfRange, "momentum must be a finite number in [0, 1) (got 1)")]
+    [InlineData("momentum that rounds to one in float", TaskRefusal.OutOfRange, "momentum must be a finite number in [0, 1) (got 0.99999999999)")]
+    [InlineData("NaN momentum", TaskRefusal.OutOfRange, "momentum must be a finite number in [0, 1) (got NaN)")]
     [InlineData("a model for other data", TaskRefusal.DataDoesNotFit, "the model takes 784 features but the local data has 4")]
     public void A_task_with_a_bad_field_is_refused_with_a_reason_naming_it(string fault, TaskRefusal refusal, string reason)
     {
@@ -184,6 +206,10 @@ public sealed class TaskValidatorTests
             "learning rate beyond float" => task with { LearningRate = 1e300 },
             "negative proximal mu" => task with { ProximalMu = -1 },
             "infinite proximal mu" => task with { ProximalMu = double.PositiveInfinity },
+            "negative momentum" => task with { Momentum = -0.5 },
+            "momentum of one" => task with { Momentum = 1 },
+            "momentum that rounds to one in float" => task with { Momentum = 0.99999999999 },
+            "NaN momentum" => task with { Momentum = double.NaN },
             "a model for other data" => SampleTasks.ForMnist(),
             _ => throw new ArgumentOutOfRangeException(nameof(fault), fault, "no such fault"),
         };

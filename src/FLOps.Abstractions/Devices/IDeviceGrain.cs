@@ -131,6 +131,9 @@ public sealed record TrainingTask
     /// <summary>The largest sample count an update for this task may claim.</summary>
     [Id(15)] public long MaxSampleCount { get; init; } = 1_000_000_000;
 
+    /// <summary>Momentum of local SGD (<see cref="Projects.TrainingSpec.Momentum"/>); 0 for plain SGD.</summary>
+    [Id(16)] public double Momentum { get; init; }
+
     /// <summary>A task is one round attempt's, so its round grain's key names it.</summary>
     public string TaskId => RoundKey;
 }

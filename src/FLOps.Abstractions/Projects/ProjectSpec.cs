@@ -109,6 +109,12 @@ public sealed record TrainingSpec
 
     /// <summary>Hierarchical mode: fewest edge clusters whose models a cycle may be aggregated from (the others are dropped for the cycle).</summary>
     [Id(12)] public int MinFitClusters { get; init; } = 1;
+
+    /// <summary>
+    /// Momentum of local SGD, in [0, 1), PyTorch's convention (v ← momentum·v + g, w ← w − lr·v),
+    /// the velocity starting at zero in every round; 0, the default, is plain SGD.
+    /// </summary>
+    [Id(13)] public double Momentum { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("flops.StrategySpec")]
