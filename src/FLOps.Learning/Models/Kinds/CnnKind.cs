@@ -41,6 +41,12 @@ public sealed class CnnKind : IModelKind
     public string Description =>
         $"two 3×3 convolutions (32 and 64 filters), each with ReLU and 2×2 max-pooling, then a dense ReLU layer and the output layer, on {ImageSide}×{ImageSide} single-channel images ({InputCount} inputs); {DefaultHiddenUnits} hidden units unless model.hiddenUnits says";
 
+    /// <remarks>
+    /// The reference set-up of issue 15, PyTorch's usual one for this network: two local epochs of
+    /// SGD with learning rate 0.05, momentum 0.9 and batch 32.
+    /// </remarks>
+    public SuggestedTraining SuggestedTraining { get; } = new(LocalEpochs: 2, BatchSize: 32, LearningRate: 0.05, Momentum: 0.9);
+
     /// <summary>The CNN for <paramref name="classes"/> classes with <paramref name="hiddenUnits"/> units in its dense layer.</summary>
     public static ModelArchitecture Architecture(int classes = 10, int hiddenUnits = DefaultHiddenUnits) =>
         new(Instance, new ModelSize(InputCount, classes, hiddenUnits));

@@ -22,6 +22,9 @@ public interface IModelKind
     /// <summary>What the model computes, in one line for help texts.</summary>
     string Description { get; }
 
+    /// <summary>Local training that suits this kind on the bundled digits: <c>flops demo</c>'s defaults for it.</summary>
+    SuggestedTraining SuggestedTraining { get; }
+
     /// <summary>
     /// The sizes with this kind's default for each one it reads that was left out, and without the
     /// ones it does not read, so that one model has one spelling. Checks nothing.

@@ -26,6 +26,9 @@ public sealed class MlpKind : IModelKind
 
     public string Description => $"one hidden ReLU layer, logits = W2·relu(W1·x + b1) + b2; {DefaultHiddenUnits} hidden units unless model.hiddenUnits says";
 
+    /// <remarks>As the softmax's; batch 16 rather than 32 lifts the MLP clear of 0.94 in 10 rounds over several seeds.</remarks>
+    public SuggestedTraining SuggestedTraining { get; } = new(LocalEpochs: 1, BatchSize: 16, LearningRate: 0.5);
+
     /// <summary>An MLP of <paramref name="inputs"/> features, <paramref name="hiddenUnits"/> hidden units and <paramref name="classes"/> classes.</summary>
     public static ModelArchitecture Architecture(int inputs, int classes, int hiddenUnits = DefaultHiddenUnits) =>
         new(Instance, new ModelSize(inputs, classes, hiddenUnits));
