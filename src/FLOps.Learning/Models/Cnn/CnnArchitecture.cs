@@ -87,7 +87,4 @@ internal sealed record CnnArchitecture(
                 $"A {Height}×{Width} image is too small for two {KernelSize}×{KernelSize} convolutions each followed by {PoolSize}×{PoolSize} pooling.");
         }
     }
-
-    public override string ToString() =>
-        $"cnn {Height}×{Width}×{Channels}: conv {KernelSize}×{KernelSize}×{Conv1Filters} → pool {PoolSize} → conv {KernelSize}×{KernelSize}×{Conv2Filters} → pool {PoolSize} → dense {HiddenCount} → {ClassCount}";
 }
