@@ -1,12 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace FLOps.Gateway;
 
 public static class GatewayJson
 {
     /// <summary>camelCase, enums by name, and unknown fields refused (a typo must not pass silently).</summary>
-    public static readonly JsonSerializerOptions Options = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+    /// <remarks>With the reflection resolver named, so that <see cref="JsonShape"/> can read the contracts too.</remarks>
+    public static readonly JsonSerializerOptions Options = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() });
 
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {

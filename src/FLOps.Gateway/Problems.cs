@@ -22,6 +22,15 @@ public static class Problems
     public static IResult Invalid(IReadOnlyDictionary<string, string[]> errors) =>
         Results.ValidationProblem(errors, title: "Invalid project spec", statusCode: StatusCodes.Status400BadRequest);
 
+    /// <summary>
+    /// A body whose fields do not fit its schema: a validation problem with one message per field
+    /// under <c>errors</c>, keyed by the field's path in the body (as <see cref="Invalid"/> for a spec).
+    /// </summary>
+    public static IResult Malformed(string title, IReadOnlyList<KeyValuePair<string, string>> problems) => Results.ValidationProblem(
+        problems.GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key.Length == 0 ? "body" : g.Key, g => g.Select(p => p.Value).ToArray(), StringComparer.Ordinal),
+        title: title,
+        statusCode: StatusCodes.Status400BadRequest);
+
     /// <summary>A refused update: 422 when the update itself is malformed, 409 for timing or binding; <c>refusal</c> names the kind.</summary>
     public static IResult RefusedUpdate(UpdateRefusal refusal, string detail) => Results.Problem(
         detail: detail,

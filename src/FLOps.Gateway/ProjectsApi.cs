@@ -29,7 +29,7 @@ public static class ProjectsApi
 
     private static async Task<IResult> Submit(HttpContext context, IGrainFactory grains, IOptions<FlopsLimits> limits, CancellationToken cancellationToken)
     {
-        var (spec, refusal) = await RequestBodies.ReadJsonAsync<ProjectSpec>(context.Request, cancellationToken);
+        var (spec, refusal) = await RequestBodies.ReadJsonAsync<ProjectSpec>(context.Request, cancellationToken, "Invalid project spec");
         if (refusal is not null)
         {
             return refusal;

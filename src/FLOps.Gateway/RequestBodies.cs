@@ -9,8 +9,12 @@ namespace FLOps.Gateway;
 /// <summary>Reads request bodies with a size limit and turns every kind of malformed input into a 4xx.</summary>
 public static class RequestBodies
 {
-    /// <summary>A JSON body of at most <see cref="FlopsLimits.MaxJsonBodyBytes"/>.</summary>
-    public static async Task<(T? Value, IResult? Refusal)> ReadJsonAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// A JSON body of at most <see cref="FlopsLimits.MaxJsonBodyBytes"/>, of the shape of
+    /// <typeparamref name="T"/>: a body that does not fit is a 400 titled <paramref name="title"/>
+    /// with one message per field (<see cref="JsonShape"/>).
+    /// </summary>
+    public static async Task<(T? Value, IResult? Refusal)> ReadJsonAsync<T>(HttpRequest request, CancellationToken cancellationToken, string title = "Invalid request body")
         where T : class
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -27,18 +31,43 @@ public static class RequestBodies
             return (null, Problems.BadRequest("the request body is empty; send a JSON object"));
         }
 
+        JsonDocument document;
         try
         {
-            var value = JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), GatewayJson.Options);
-            return value is null ? (null, Problems.BadRequest("the request body is null; send a JSON object")) : (value, null);
+            document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
         }
         catch (JsonException e)
         {
             return (null, Problems.BadRequest($"malformed JSON: {e.Message}"));
         }
-        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException or FormatException or OverflowException)
+
+        using (document)
         {
-            return (null, Problems.BadRequest($"malformed JSON: {e.Message}"));
+            if (document.RootElement.ValueKind == JsonValueKind.Null)
+            {
+                return (null, Problems.BadRequest("the request body is null; send a JSON object"));
+            }
+
+            // The shape first, so that every field that does not fit is named in the body's own terms.
+            var problems = JsonShape.Check(document.RootElement, GatewayJson.Options.GetTypeInfo(typeof(T)));
+            if (problems.Count > 0)
+            {
+                return (null, Problems.Malformed(title, problems));
+            }
+
+            try
+            {
+                var value = document.RootElement.Deserialize<T>(GatewayJson.Options);
+                return value is null ? (null, Problems.BadRequest("the request body is null; send a JSON object")) : (value, null);
+            }
+            catch (JsonException e)
+            {
+                return (null, Problems.Malformed(title, [new(JsonShape.FieldOf(e), "not a valid value here")]));
+            }
+            catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException or FormatException or OverflowException)
+            {
+                return (null, Problems.BadRequest("the request body is not valid here; see /openapi/v1.json for its schema"));
+            }
         }
     }
 

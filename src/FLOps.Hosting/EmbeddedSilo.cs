@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using FLOps.Abstractions.Limits;
 using FLOps.Grains;
 using FLOps.Grains.Placement;
+using FLOps.Hosting.Logging;
 using FLOps.Hosting.Network;
 using FLOps.Telemetry;
 using FLOps.Tls;
@@ -47,7 +48,7 @@ public static class EmbeddedSilo
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel);
+        builder.Logging.AddFlopsConsole(options.MinimumLogLevel);
         // The embedded silo is an implementation detail of one process: only its errors are news to the user.
         builder.Logging.AddFilter("Orleans", LogLevel.Error);
         var siloPort = options.SiloPort == 0 ? FreeTcpPort() : options.SiloPort;

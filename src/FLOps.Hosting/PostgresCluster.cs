@@ -2,6 +2,7 @@ using FLOps.Clustering;
 using FLOps.Grains;
 using FLOps.Grains.Placement;
 using FLOps.Grains.Services;
+using FLOps.Hosting.Logging;
 using FLOps.Hosting.Network;
 using FLOps.Hosting.Resilience;
 using FLOps.Storage;
@@ -62,7 +63,7 @@ public static class PostgresCluster
         await PostgresDatabase.EnsureReadyAsync(options.ConnectionString, cancellationToken);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddEnvironmentVariables(); // Flops__Limits__… and the like reach the silo's options
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel);
+        builder.Logging.AddFlopsConsole(options.MinimumLogLevel);
         builder.UseOrleans(silo => silo.UseFlopsPostgres(options));
         builder.AddFlopsTelemetry(options.Telemetry);
         if (options.Telemetry.MetricsPort is { } metricsPort)
@@ -141,7 +142,7 @@ public static class PostgresCluster
     {
         PostgresDatabase.Parse(connectionString);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFlopsConsole();
         builder.UseOrleansClient(client => client.UseFlopsPostgresClient(connectionString, clusterId, serviceId, tls));
         return builder.Build();
     }

@@ -27,6 +27,9 @@ public static class PostgresDatabase
 {
     public const int SchemaVersion = 1;
 
+    /// <summary>What a connection string looks like, shown when one is malformed (infra/postgres/up.sh prints one).</summary>
+    public const string Example = "Host=127.0.0.1;Port=5432;Database=flops;Username=flops;Password=flops";
+
     private static readonly string[] RequiredComponents = ["orleans-main", "orleans-clustering", "orleans-persistence", "orleans-reminders", "flops"];
 
     /// <summary>Parses the connection string; throws <see cref="DatabaseUnavailableException"/> naming what is wrong.</summary>
@@ -42,9 +45,14 @@ public static class PostgresDatabase
 
             return builder;
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or FormatException or InvalidCastException or OverflowException or InvalidOperationException)
         {
-            throw new DatabaseUnavailableException($"invalid --postgres connection string: {e.Message}", e) { IsMalformed = true };
+            // Npgsql's builder throws more than ArgumentException on malformed text ("garbage;;=": an
+            // empty keyword is a KeyNotFoundException); every one of them is the caller's mistake.
+            var reason = e is ArgumentException { Message: var message } && !string.IsNullOrWhiteSpace(message)
+                ? message
+                : "it is not a list of Keyword=value pairs separated by ';'";
+            throw new DatabaseUnavailableException($"invalid --postgres connection string: {reason} (e.g. {Example})", e) { IsMalformed = true };
         }
     }
 
@@ -93,7 +101,7 @@ public static class PostgresDatabase
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or System.Net.Sockets.SocketException or TimeoutException)
         {
-            throw new DatabaseUnavailableException($"cannot reach {where}: {e.GetBaseException().Message}", e);
+            throw new DatabaseUnavailableException($"cannot reach {where}: {e.GetBaseException().Message}; is it running? run infra/postgres/up.sh (it prints the connection string)", e);
         }
     }
 }

@@ -15,17 +15,19 @@ internal static class FlopsProcess
     public static Task<Result> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
 
     /// <summary>Runs <c>flops ARGS</c> with these variables added to its environment.</summary>
-    public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Task<Result> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunProgramAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "flops.dll"), .. args], environment, Path.GetTempPath(), TimeSpan.FromMinutes(5));
+
+    /// <summary>Runs any program to its end (killed after <paramref name="limit"/>), with these variables added to its environment.</summary>
+    public static async Task<Result> RunProgramAsync(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, string workingDirectory, TimeSpan limit)
     {
-        var flops = Path.Combine(AppContext.BaseDirectory, "flops.dll");
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
+            WorkingDirectory = workingDirectory,
         };
-        start.ArgumentList.Add(flops);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -39,10 +41,10 @@ internal static class FlopsProcess
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        using var deadline = new CancellationTokenSource(limit);
         try
         {
-            await process.WaitForExitAsync(limit.Token);
+            await process.WaitForExitAsync(deadline.Token);
         }
         catch (OperationCanceledException)
         {

@@ -98,14 +98,14 @@ public sealed class UserCommandsTests(ServeFixture serve) : IClassFixture<ServeF
     }
 
     [Fact]
-    public async Task A_spec_with_an_unknown_field_exits_with_code_2_naming_it()
+    public async Task A_spec_with_an_unknown_field_exits_with_code_2_naming_it_in_json_terms()
     {
-        var spec = Write("typo.json", """{ "name": "typo", "trainig": { "rounds": 2 } }""");
+        var spec = Write("typo.json", """{ "name": "typo", "trainig": { "rounds": 2 }, "training": { "batch": 8 } }""");
 
         var run = await Flops(["submit", spec, .. serve.GatewayArgs()]);
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("trainig", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+        Assert.Equal("flops: Invalid project spec: trainig: unknown field; training.batch: unknown field", Assert.Single(run.ErrorLines));
     }
 
     [Fact]

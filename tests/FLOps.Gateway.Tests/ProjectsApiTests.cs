@@ -102,11 +102,43 @@ public sealed class ProjectsApiTests(GatewayFixture gateway)
     }
 
     [Theory]
-    [InlineData("""{"name":"x","colour":"blue"}""", "colour")]
-    [InlineData("""{"name":"x","training":{"rounds":"ten"}}""", "rounds")]
-    [InlineData("""{"name":"x","training":{"rounds":99999999999999999999}}""", "rounds")]
+    [InlineData("""{"name":"x","colour":"blue"}""", "colour", "unknown field")]
+    [InlineData("""{"name":"x","training":{"rounds":10,"momentun":0.9}}""", "training.momentun", "unknown field")]
+    [InlineData("""{"name":"x","simulation":{"devices":3,"clusters":["a",7]}}""", "simulation.clusters[1]", "expected a string (got the number 7)")]
+    [InlineData("""{"name":"x","training":{"rounds":"ten"}}""", "training.rounds", "expected an integer (got a string)")]
+    [InlineData("""{"name":"x","training":{"rounds":2.5}}""", "training.rounds", "expected an integer from -2147483648 to 2147483647 (got 2.5)")]
+    [InlineData("""{"name":"x","training":{"rounds":99999999999999999999}}""", "training.rounds", "expected an integer from -2147483648 to 2147483647 (got 99999999999999999999)")]
+    [InlineData("""{"name":"x","training":{"rounds":null}}""", "training.rounds", "expected an integer (got null)")]
+    [InlineData("""{"name":"x","model":"softmax"}""", "model", "expected an object (got a string)")]
+    [InlineData("""{"name":"x","strategy":{"name":"fedprox","parameters":{"mu":"0.1"}}}""", "strategy.parameters.mu", "expected a number (got a string)")]
+    [InlineData("""[]""", "body", "expected an object (got an array)")]
+    public async Task A_body_that_does_not_fit_the_spec_is_400_with_a_message_per_field_in_json_terms(string body, string field, string message)
+    {
+        var response = await gateway.TenantA.PostAsync("/api/v1/projects", RawJson(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await GatewayFixture.Body(response);
+        Assert.Equal("Invalid project spec", problem.GetProperty("title").GetString());
+        var errors = problem.GetProperty("errors");
+        Assert.True(errors.TryGetProperty(field, out var messages), $"no error for {field}: {errors}");
+        Assert.Equal(message, Assert.Single(messages.EnumerateArray()).GetString());
+        Assert.DoesNotContain("FLOps.", problem.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", problem.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_unknown_field_of_a_spec_is_named_not_only_the_first()
+    {
+        var response = await gateway.TenantA.PostAsync("/api/v1/projects", RawJson("""{"name":"x","foo":1,"training":{"bar":2},"simulation":{"baz":3}}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await GatewayFixture.Body(response)).GetProperty("errors");
+        Assert.Equal(["foo", "training.bar", "simulation.baz"], errors.EnumerateObject().Select(e => e.Name));
+        Assert.All(errors.EnumerateObject(), e => Assert.Equal("unknown field", Assert.Single(e.Value.EnumerateArray()).GetString()));
+    }
+
+    [Theory]
     [InlineData("""{"name":""", "JSON")]
-    [InlineData("""[]""", "JSON")]
     [InlineData("""null""", "null")]
     public async Task Malformed_json_is_400_naming_what_is_wrong(string body, string mentioned)
     {

@@ -117,7 +117,7 @@ public sealed record TrainingSpec
     [Id(12)] public int MinFitClusters { get; init; } = 1;
 
     /// <summary>
-    /// Momentum of local SGD, in [0, 1), PyTorch's convention (v ← momentum·v + g, w ← w − lr·v),
+    /// Momentum of local SGD, in [0, 0.999], PyTorch's convention (v ← momentum·v + g, w ← w − lr·v),
     /// the velocity starting at zero in every round; 0, the default, is plain SGD.
     /// </summary>
     [Id(13)] public double Momentum { get; init; }

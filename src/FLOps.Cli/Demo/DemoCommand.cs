@@ -17,7 +17,7 @@ public static class DemoCommand
         var localEpochs = new Option<int?>("--local-epochs") { Description = "Passes over its shard each device makes per round" + Suggested(t => t.LocalEpochs) };
         var batchSize = new Option<int?>("--batch-size") { Description = "Local mini-batch size" + Suggested(t => t.BatchSize) };
         var learningRate = new Option<double?>("--learning-rate") { Description = "Local SGD step size" + Suggested(t => t.LearningRate) };
-        var momentum = new Option<double?>("--momentum") { Description = "Momentum of local SGD, in [0, 1)" + Suggested(t => t.Momentum) };
+        var momentum = new Option<double?>("--momentum") { Description = "Momentum of local SGD, between 0 and 0.999" + Suggested(t => t.Momentum) };
         var minFit = new Option<int?>("--min-fit-clients") { Description = "Fewest updates a round is aggregated from (default: min(2, devices))" };
         var fractionFit = new Option<double>("--fraction-fit") { Description = "Fraction of devices asked to train each round", DefaultValueFactory = _ => 1.0 };
         var timeout = new Option<int>("--round-timeout") { Description = "Seconds a round waits for updates", DefaultValueFactory = _ => 120 };

@@ -3,6 +3,7 @@ using FLOps.Cli.Cluster;
 using FLOps.Clustering;
 using FLOps.Gateway;
 using FLOps.Hosting;
+using FLOps.Hosting.Logging;
 using FLOps.Storage;
 using FLOps.Telemetry;
 using FLOps.Tls;
@@ -115,7 +116,7 @@ public static class ServeCommand
 
         builder.AddFlopsMetrics(telemetry.ServiceName);
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFlopsConsole();
         builder.Logging.AddFilter("Orleans", LogLevel.Error);
         return builder;
     }

@@ -31,6 +31,12 @@ public static class ProjectSpecValidator
     public const int MaxHiddenUnits = 4096;
     public const int MaxModelIdLength = 64;
 
+    /// <summary>
+    /// Momentum of local SGD stays below 1, where the velocity would never decay; bounded in
+    /// decimal terms, so that no double just under 1 turns into 1 as the float devices train with.
+    /// </summary>
+    public const double MaxMomentum = 0.999;
+
     /// <summary>Far above any model's change in a round, and low enough that noise of up to 1000 × this stays finite in float32.</summary>
     public const double MaxClippingNorm = 1e6;
 
@@ -121,7 +127,7 @@ public static class ProjectSpecValidator
             Require(training.LocalEpochs is >= 1 and <= 1000, "training.localEpochs", $"must be between 1 and 1000 (got {training.LocalEpochs})");
             Require(training.BatchSize is >= 1 and <= 100_000, "training.batchSize", $"must be between 1 and 100000 (got {training.BatchSize})");
             Require(double.IsFinite(training.LearningRate) && training.LearningRate > 0 && training.LearningRate <= 100, "training.learningRate", $"must be in (0, 100] (got {training.LearningRate})");
-            Require(double.IsFinite(training.Momentum) && training.Momentum >= 0 && (float)training.Momentum < 1f, "training.momentum", $"must be in [0, 1) (got {training.Momentum})");
+            Require(training.Momentum is >= 0 and <= MaxMomentum, "training.momentum", $"must be between 0 and {MaxMomentum} (got {training.Momentum})");
             Require(training.MinFitClients >= 1, "training.minFitClients", $"must be at least 1 (got {training.MinFitClients})");
             Require(training.MinAvailableClients >= training.MinFitClients, "training.minAvailableClients", $"must be at least minFitClients ({training.MinFitClients}) (got {training.MinAvailableClients})");
             Require(double.IsFinite(training.FractionFit) && training.FractionFit > 0 && training.FractionFit <= 1, "training.fractionFit", $"must be in (0, 1] (got {training.FractionFit})");
