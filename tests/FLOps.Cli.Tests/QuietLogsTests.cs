@@ -53,6 +53,8 @@ public sealed class QuietLogsTests
         Assert.Equal("", Write(formatter, ConnectionRefused("Orleans.Runtime.GrainDirectory.ClientDirectory", LogLevel.Error)));
         Assert.Equal("", Write(formatter, Entry("Orleans.Runtime.MembershipService.SiloHealthMonitor", 100613, "Did not get response for probe #1", new OperationCanceledException("The ping attempt was cancelled"))));
         Assert.Equal("", Write(formatter, Entry(OrleansLogNoise.MembershipAgentCategory, OrleansLogNoise.JoinConnectivityEventId, "Failed to get ping responses from 1 of 2 active silos", null, LogLevel.Error)));
+        Assert.Equal("", Write(formatter, Entry(OrleansLogNoise.MessagingCategory, 101016, "Silo S127.0.0.1:43305:1 is dropping message Response [...] #239F. Reason: Connection terminated", null)));
+        Assert.Equal("", Write(formatter, Entry(OrleansLogNoise.CallbackCategory, OrleansLogNoise.TargetSiloUnavailableEventId, "The target silo became unavailable for message: 'Request […]'. About to break its promise.", null)));
 
         _clock.Advance(TimeSpan.FromSeconds(1));
         Assert.NotEqual("", Write(formatter, ConnectionRefused("Orleans.Runtime.Messaging.ConnectionManager")));

@@ -47,7 +47,7 @@ public sealed class FlopsConsoleFormatter : ConsoleFormatter
         }
 
         string? tail;
-        if (OrleansLogNoise.IsPeerConnectionFailure(logEntry.Category, logEntry.EventId, logEntry.Exception))
+        if (OrleansLogNoise.IsPeerConnectionFailure(logEntry.Category, logEntry.EventId, logEntry.Exception, message))
         {
             if (!_peers.ShouldShow())
             {

@@ -31,6 +31,14 @@ public static class OrleansLogNoise
 
     public const string MembershipAgentCategory = "Orleans.Runtime.MembershipService.MembershipAgent";
 
+    /// <summary>Where a silo says it drops the messages of a connection that ended.</summary>
+    public const string MessagingCategory = "Orleans.Messaging";
+
+    /// <summary>A pending call whose target silo became unavailable: the caller gets the error, the log gets it again.</summary>
+    public const string CallbackCategory = "Orleans.Runtime.CallbackData";
+
+    public const int TargetSiloUnavailableEventId = 100157;
+
     /// <summary>A joining silo could not ping every active silo (one of them is down and not yet declared dead).</summary>
     public const int JoinConnectivityEventId = 100661;
 
@@ -39,12 +47,24 @@ public static class OrleansLogNoise
     /// probe unanswered): what every silo and client logs, many times over and with stack traces,
     /// while a peer is down, until membership declares it dead.
     /// </summary>
-    public static bool IsPeerConnectionFailure(string category, EventId eventId, Exception? exception)
+    /// <param name="message">The entry's text: a message dropped because its peer's connection ended carries no exception, only this.</param>
+    public static bool IsPeerConnectionFailure(string category, EventId eventId, Exception? exception, string? message = null)
     {
         ArgumentNullException.ThrowIfNull(category);
         if (!category.StartsWith("Orleans.", StringComparison.Ordinal))
         {
             return false;
+        }
+
+        if (category == MessagingCategory && message is not null
+            && message.Contains("is dropping message", StringComparison.Ordinal) && message.Contains("Reason: Connection terminated", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        if (category == CallbackCategory && eventId.Id == TargetSiloUnavailableEventId)
+        {
+            return true;
         }
 
         if (category == MembershipAgentCategory && eventId.Id == JoinConnectivityEventId)
