@@ -335,6 +335,17 @@ for row in "${ROW_LIST[@]}"; do
 done
 echo
 echo "n/m: not measured. Accuracy on the 2,000 held-out digits after ${AT//,/ and } rounds of one ${ROUNDS}-round run; $DEVICES devices federated, seed $SEED."
+echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores."
+for row in "${ROW_LIST[@]}"; do
+    metas=()
+    for s in "${SETTING_LIST[@]}"; do
+        [[ -f "$(run_file "$row" "$s").json" ]] && metas+=("$(run_file "$row" "$s").json")
+    done
+    (( ${#metas[@]} )) || continue
+    jq -rs --arg name "$(label_of "$row")" \
+        '"\($name): load average (1 min) \([.[].load1[]] | min)–\([.[].load1[]] | max) at the start and end of its runs; \(map(.wallSeconds) | add | floor) s of wall time; " +
+         "local training: " + (map("learning rate \(.settings.learningRate), local epochs \(.settings.localEpochs), batch \(.settings.batchSize), momentum \(.settings.momentum)") | unique | join(" / "))' "${metas[@]}"
+done
 
 # --- the JSON line: every run's per-round accuracy and seconds -------------------------------------
 shopt -s nullglob
