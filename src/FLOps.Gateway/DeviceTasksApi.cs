@@ -198,5 +198,6 @@ public static class DeviceTasksApi
         task.LearningRate,
         task.ProximalMu,
         task.Seed,
-        [.. task.Layout.Select(tensor => new TensorView(tensor.Name, [.. tensor.Shape.Select(d => (long)d)]))]);
+        [.. task.Layout.Select(tensor => new TensorView(tensor.Name, [.. tensor.Shape.Select(d => (long)d)]))],
+        task.Momentum);
 }

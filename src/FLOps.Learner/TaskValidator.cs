@@ -88,12 +88,18 @@ public sealed class TaskValidator
             return TaskVerdict.Refuse(TaskRefusal.OutOfRange, Invariant($"proximalMu must be a finite number of at least 0 (got {task.ProximalMu})"));
         }
 
+        var momentum = (float)task.Momentum;
+        if (!float.IsFinite(momentum) || momentum < 0 || momentum >= 1)
+        {
+            return TaskVerdict.Refuse(TaskRefusal.OutOfRange, Invariant($"momentum must be a finite number in [0, 1) (got {task.Momentum})"));
+        }
+
         if (CheckFit(architecture) is { } misfit)
         {
             return misfit;
         }
 
-        return TaskVerdict.Take(architecture, new TrainingOptions(task.LocalEpochs, task.BatchSize, learningRate, task.Seed, proximalMu));
+        return TaskVerdict.Take(architecture, new TrainingOptions(task.LocalEpochs, task.BatchSize, learningRate, task.Seed, proximalMu, momentum));
     }
 
     private static TaskVerdict? CheckId(string? id, string field)

@@ -6,6 +6,7 @@ namespace FLOps.Protocol;
 /// <see cref="Layout"/> names the tensors of the <see cref="ParameterCount"/> float32 of the model
 /// and of the update, in their order, so that a learner in any framework maps them onto its model.
 /// </summary>
+/// <remarks><see cref="Layout"/> and <see cref="Momentum"/> came last and have defaults, so a task from an older gateway still reads (plain SGD).</remarks>
 public sealed record DeviceTaskView(
     string TaskId,
     string ProjectId,
@@ -18,4 +19,5 @@ public sealed record DeviceTaskView(
     double LearningRate,
     double ProximalMu,
     int Seed,
-    IReadOnlyList<TensorView>? Layout = null);
+    IReadOnlyList<TensorView>? Layout = null,
+    double Momentum = 0);

@@ -16,12 +16,33 @@ public sealed class DemoCommandTests
     }
 
     [Theory]
+    [InlineData("softmax", 1, 16, 0.5, 0.0)]
+    [InlineData("mlp", 1, 16, 0.5, 0.0)]
+    [InlineData("CNN", 2, 32, 0.05, 0.9)]
+    public void Local_training_options_left_out_are_what_suits_the_model(string model, int epochs, int batch, double learningRate, double momentum)
+    {
+        var training = DemoRunner.SpecFor(new DemoSettings { Model = model }).Training;
+
+        Assert.Equal((epochs, batch, learningRate, momentum), (training.LocalEpochs, training.BatchSize, training.LearningRate, training.Momentum));
+        Assert.Equal(ModelCatalog.Find(model)!.SuggestedTraining, new SuggestedTraining(epochs, batch, learningRate, momentum));
+    }
+
+    [Fact]
+    public void Local_training_options_given_win_over_the_models_one_by_one()
+    {
+        var training = DemoRunner.SpecFor(new DemoSettings { Model = "cnn", LearningRate = 0.1, Momentum = 0 }).Training;
+
+        Assert.Equal((2, 32, 0.1, 0.0), (training.LocalEpochs, training.BatchSize, training.LearningRate, training.Momentum));
+    }
+
+    [Theory]
     [InlineData("--devices", "0", "--devices")]
     [InlineData("--rounds", "-1", "--rounds")]
     [InlineData("--partition", "dirichlet:0", "--partition")]
     [InlineData("--partition", "zipf", "--partition")]
     [InlineData("--model", "foo", "--model")]
     [InlineData("--local-epochs", "0", "--local-epochs")]
+    [InlineData("--momentum", "1", "--momentum")]
     [InlineData("--strategy", "fedmagic", "--strategy")]
     [InlineData("--mode", "hierarchical", "--mode")]
     [InlineData("--edge-clusters", "-1", "--edge-clusters")]
@@ -122,6 +143,19 @@ public sealed class DemoCommandTests
         var csv = await File.ReadAllLinesAsync(Path.Combine(output, "rounds.csv"));
         Assert.Equal(4, csv.Length);
         Assert.True(File.Exists(Path.Combine(output, "rounds.json")));
+    }
+
+    [Fact]
+    public async Task The_cnn_demo_trains_with_its_own_settings_and_learns_the_digits_in_one_round()
+    {
+        var run = await FlopsProcess.RunAsync("demo", "--model", "cnn", "--devices", "2", "--rounds", "1", "--json", "--out", Directory.CreateTempSubdirectory().FullName);
+
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        Assert.Contains("Local training: 2 epochs, batch 32, learning rate 0.05, momentum 0.9", run.OutputLines);
+        using var json = JsonDocument.Parse(run.OutputLines[^1]);
+        Assert.Equal("cnn", json.RootElement.GetProperty("modelKind").GetString());
+        Assert.Equal(2L * 225_034 * sizeof(float), json.RootElement.GetProperty("bytesToCloud").GetInt64());
+        Assert.True(json.RootElement.GetProperty("accuracy").GetDouble() >= 0.93, run.OutputLines[^1]);
     }
 
     [Fact]

@@ -57,6 +57,26 @@ public sealed class DeviceTasksApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task The_task_carries_the_specs_local_training_momentum_included()
+    {
+        var tag = NewTag();
+        var device = await LearnerDevice.Register(gateway, gateway.TenantA, tag);
+        var projectId = await Submit(gateway.TenantA, new
+        {
+            name = "momentum",
+            dataTag = tag,
+            model = new { kind = "softmax", inputs = 4, classes = 2 },
+            training = new { rounds = 1, minFitClients = 1, minAvailableClients = 1, localEpochs = 2, batchSize = 8, learningRate = 0.05, momentum = 0.9 },
+        });
+
+        var task = (await device.NextTask())!;
+        Assert.Equal(HttpStatusCode.OK, (await device.Upload(task, new float[SoftmaxFourByTwo])).StatusCode);
+
+        Assert.Equal((2, 8, 0.05, 0.9), (task.LocalEpochs, task.BatchSize, task.LearningRate, task.Momentum));
+        await gateway.WaitForState(gateway.TenantA, projectId, "Completed");
+    }
+
+    [Fact]
     public async Task An_update_must_name_its_task_and_the_model_it_was_trained_from()
     {
         var tag = NewTag();

@@ -83,10 +83,12 @@ public sealed class ProjectsApiTests(GatewayFixture gateway)
     [InlineData("""{"name":"x","training":{"rounds":0}}""", "training.rounds")]
     [InlineData("""{"name":"x","training":{"fractionFit":1.5}}""", "training.fractionFit")]
     [InlineData("""{"name":"x","model":{"kind":"forest"}}""", "model.kind")]
+    [InlineData("""{"name":"x","dataTag":"sensors","model":{"kind":"cnn","inputs":20,"classes":3}}""", "model")]
     [InlineData("""{"name":"x","strategy":{"name":"fedmagic"}}""", "strategy")]
     [InlineData("""{"name":"x","simulation":{"devices":3,"partition":"dirichlet:0"}}""", "simulation.partition")]
     [InlineData("""{"name":"x","simulation":{"devices":3,"latencySeconds":1e400}}""", "simulation.latencySeconds")]
     [InlineData("""{"name":"x","training":{"learningRate":-1e400}}""", "training.learningRate")]
+    [InlineData("""{"name":"x","training":{"momentum":1}}""", "training.momentum")]
     [InlineData("""{"name":"x","privacy":{"clippingNorm":1e308,"noiseMultiplier":1}}""", "privacy.clippingNorm")]
     public async Task An_invalid_spec_is_400_with_a_message_for_the_field(string spec, string field)
     {

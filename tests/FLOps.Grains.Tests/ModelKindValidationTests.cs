@@ -1,5 +1,6 @@
 using FLOps.Abstractions.Projects;
 using FLOps.Grains.Projects;
+using FLOps.Learning.Data;
 using FLOps.Learning.Models;
 using FLOps.Learning.Models.Kinds;
 
@@ -8,7 +9,7 @@ namespace FLOps.Grains.Tests;
 /// <summary>The spec validator knows the kinds of <see cref="ModelCatalog"/>, and only those.</summary>
 public sealed class ModelKindValidationTests
 {
-    /// <summary>Within the bound on model.inputs, and a square (3000 × 3000) for kinds that read images.</summary>
+    /// <summary>Within the bound on model.inputs.</summary>
     private const int HugeInputs = 9_000_000;
 
     public static TheoryData<string> Kinds => [.. ModelCatalog.Names];
@@ -62,17 +63,59 @@ public sealed class ModelKindValidationTests
     [MemberData(nameof(Kinds))]
     public void A_model_too_large_for_the_limit_is_refused_by_its_count_before_it_exists(string kind)
     {
+        // The largest sizes within the validator's bounds that the kind builds: a kind that reads
+        // only 28×28 images (cnn) has MNIST's inputs and grows by its dense layers.
+        var model = ModelCatalog.Find(kind)!;
+        var size = new ModelSize(HugeInputs, ProjectSpecValidator.MaxClasses, ProjectSpecValidator.MaxHiddenUnits);
+        if (!Builds(model, size))
+        {
+            size = size with { Inputs = Mnist.FeatureCount };
+        }
+
         var spec = Specs.Simulated(devices: 2, rounds: 1) with
         {
             DataTag = "sensors",
-            Model = new ModelSpec { Kind = kind, Inputs = HugeInputs, Classes = ProjectSpecValidator.MaxClasses },
+            Model = new ModelSpec { Kind = kind, Inputs = size.Inputs, Classes = size.Classes, HiddenUnits = size.HiddenUnits },
             Simulation = null,
         };
-        var count = ModelCatalog.Find(kind)!.CountParameters(new ModelSize(HugeInputs, ProjectSpecValidator.MaxClasses));
+        var count = model.CountParameters(size);
 
         var error = Assert.Single(ProjectSpecValidator.Validate(spec));
 
         Assert.Equal("model", error.Field);
         Assert.StartsWith($"has {count} parameters; the limit is ", error.Message);
+    }
+
+    [Theory]
+    [InlineData("sensors", 20)]
+    [InlineData("sensors", 3136)] // a 56×56 image: the cnn reads 28×28 only
+    [InlineData("synthetic", null)]
+    public void A_cnn_of_other_inputs_than_one_28x28_image_is_refused_saying_so(string dataTag, int? inputs)
+    {
+        var spec = Specs.Simulated(devices: 2, rounds: 1) with
+        {
+            DataTag = dataTag,
+            Model = new ModelSpec { Kind = "cnn", Inputs = inputs, Classes = inputs is null ? null : 3 },
+            Simulation = null,
+        };
+        var got = inputs ?? SyntheticClusters.FeatureCount;
+
+        var error = Assert.Single(ProjectSpecValidator.Validate(spec));
+
+        Assert.Equal("model", error.Field);
+        Assert.Equal($"a cnn reads 28×28 single-channel images, 784 inputs (got {got})", error.Message);
+    }
+
+    private static bool Builds(IModelKind kind, ModelSize size)
+    {
+        try
+        {
+            kind.CountParameters(size);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 }

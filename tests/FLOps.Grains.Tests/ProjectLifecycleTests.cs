@@ -158,6 +158,21 @@ public sealed class ProjectLifecycleTests(FlopsClusterFixture fixture)
     }
 
     [Fact]
+    public async Task The_specs_momentum_reaches_the_simulated_devices_training()
+    {
+        var plain = Specs.Simulated(devices: 2, rounds: 1, seed: 5);
+        var heavy = plain with { Training = plain.Training with { Momentum = 0.9 } };
+
+        var withoutMomentum = await ProjectWatcher.RunToEnd(Grains, Specs.NewId(), plain);
+        var withMomentum = await ProjectWatcher.RunToEnd(Grains, Specs.NewId(), heavy);
+        var again = await ProjectWatcher.RunToEnd(Grains, Specs.NewId(), heavy);
+
+        Assert.Equal(ProjectState.Completed, withMomentum.State);
+        Assert.NotEqual(withoutMomentum.Model, withMomentum.Model);
+        Assert.Equal(withMomentum.Model, again.Model);
+    }
+
+    [Fact]
     public async Task Cancelling_a_running_project_stops_it_and_keeps_the_rounds_already_done()
     {
         var projectId = Specs.NewId();

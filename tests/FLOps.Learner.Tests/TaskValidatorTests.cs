@@ -21,6 +21,7 @@ public sealed class TaskValidatorTests
         Assert.Equal(0.1f, verdict.Training.LearningRate);
         Assert.Equal(7, verdict.Training.Seed);
         Assert.Equal(0f, verdict.Training.ProximalMu);
+        Assert.Equal(0f, verdict.Training.Momentum);
         Assert.Null(verdict.Reason);
     }
 
@@ -38,6 +39,23 @@ public sealed class TaskValidatorTests
         Assert.Equal(TaskRefusal.ParameterCountMismatch, swapped.Refusal);
         Assert.Contains("layout", swapped.Reason, StringComparison.Ordinal);
         Assert.Equal(TaskRefusal.ParameterCountMismatch, reshaped.Refusal);
+    }
+
+    [Fact]
+    public void A_tasks_momentum_reaches_the_training_and_a_task_without_one_means_plain_sgd()
+    {
+        var json = SampleTasks.Json(SampleTasks.Fitting() with { Momentum = 0.9 });
+        var withMomentum = System.Text.Json.JsonSerializer.Deserialize<DeviceTaskView>(json, System.Text.Json.JsonSerializerOptions.Web);
+        json.Remove("momentum");
+        var fromAnOlderGateway = System.Text.Json.JsonSerializer.Deserialize<DeviceTaskView>(json, System.Text.Json.JsonSerializerOptions.Web);
+
+        var taken = _validator.Check(withMomentum);
+        var plain = _validator.Check(fromAnOlderGateway);
+
+        Assert.True(taken.CanTake && plain.CanTake);
+        Assert.Equal(0.9f, taken.Training.Momentum);
+        Assert.Equal(0.0, fromAnOlderGateway!.Momentum);
+        Assert.Equal(0f, plain.Training.Momentum);
     }
 
     [Fact]
@@ -74,17 +92,32 @@ public sealed class TaskValidatorTests
     [MemberData(nameof(Kinds))]
     public void A_task_of_every_catalogue_kind_can_be_taken_as_that_kind_at_its_sizes(string kind)
     {
-        var expected = ModelCatalog.Architecture(kind, new ModelSize(TinyData.Features, TinyData.Classes));
+        // The tiny data's 4 features, or digits for a kind that reads only 28×28 images (cnn).
+        var data = Builds(kind, new ModelSize(TinyData.Features, TinyData.Classes))
+            ? TinyData.Create()
+            : Mnist.Load().Train.Select([.. Enumerable.Range(0, TinyData.Samples)]);
+        var expected = ModelCatalog.Architecture(kind, new ModelSize(data.FeatureCount, data.ClassCount));
         var task = SampleTasks.Fitting() with
         {
-            Model = new TaskModelView(kind.ToUpperInvariant(), TinyData.Features, TinyData.Classes, HiddenUnits: null),
+            Model = new TaskModelView(kind.ToUpperInvariant(), data.FeatureCount, data.ClassCount, HiddenUnits: null),
             ParameterCount = expected.ParameterCount,
         };
 
-        var verdict = _validator.Check(task);
+        var verdict = new TaskValidator(data).Check(task);
 
         Assert.True(verdict.CanTake, verdict.Reason);
         Assert.Equal(expected, verdict.Architecture);
+    }
+
+    [Fact]
+    public void A_cnn_task_of_other_inputs_than_one_28x28_image_is_refused_saying_so()
+    {
+        var task = SampleTasks.Fitting() with { Model = new TaskModelView("cnn", TinyData.Features, TinyData.Classes, HiddenUnits: null) };
+
+        var verdict = _validator.Check(task);
+
+        Assert.Equal(TaskRefusal.UnsupportedModel, verdict.Refusal);
+        Assert.Equal($"model: a cnn reads 28×28 single-channel images, 784 inputs (got {TinyData.Features})", verdict.Reason);
     }
 
     [Theory]
@@ -118,6 +151,10 @@ public sealed class TaskValidatorTests
     [InlineData("learning rate beyond float", TaskRefusal.OutOfRange, "learningRate must be a finite positive number (got 1E+300)")]
     [InlineData("negative proximal mu", TaskRefusal.OutOfRange, "proximalMu must be a finite number of at least 0 (got -1)")]
     [InlineData("infinite proximal mu", TaskRefusal.OutOfRange, "proximalMu must be a finite number of at least 0 (got Infinity)")]
+    [InlineData("negative momentum", TaskRefusal.OutOfRange, "momentum must be a finite number in [0, 1) (got -0.5)")]
+    [InlineData("momentum of one", TaskRefusal.OutOfRange, "momentum must be a finite number in [0, 1) (got 1)")]
+    [InlineData("momentum that rounds to one in float", TaskRefusal.OutOfRange, "momentum must be a finite number in [0, 1) (got 0.99999999999)")]
+    [InlineData("NaN momentum", TaskRefusal.OutOfRange, "momentum must be a finite number in [0, 1) (got NaN)")]
     [InlineData("a model for other data", TaskRefusal.DataDoesNotFit, "the model takes 784 features but the local data has 4")]
     public void A_task_with_a_bad_field_is_refused_with_a_reason_naming_it(string fault, TaskRefusal refusal, string reason)
     {
@@ -194,8 +231,25 @@ public sealed class TaskValidatorTests
             "learning rate beyond float" => task with { LearningRate = 1e300 },
             "negative proximal mu" => task with { ProximalMu = -1 },
             "infinite proximal mu" => task with { ProximalMu = double.PositiveInfinity },
+            "negative momentum" => task with { Momentum = -0.5 },
+            "momentum of one" => task with { Momentum = 1 },
+            "momentum that rounds to one in float" => task with { Momentum = 0.99999999999 },
+            "NaN momentum" => task with { Momentum = double.NaN },
             "a model for other data" => SampleTasks.ForMnist(),
             _ => throw new ArgumentOutOfRangeException(nameof(fault), fault, "no such fault"),
         };
+    }
+
+    private static bool Builds(string kind, ModelSize size)
+    {
+        try
+        {
+            ModelCatalog.Find(kind)!.CountParameters(size);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 }

@@ -1,3 +1,4 @@
+using FLOps.Learning.Data;
 using FLOps.Learning.Evaluation;
 using FLOps.Learning.Models;
 using FLOps.Learning.Models.Kinds;
@@ -92,6 +93,35 @@ public class LocalTrainerTests
             $"proximal moved {Distance(proximal, start)}, plain moved {Distance(plain, start)}");
     }
 
+    /// <summary>
+    /// Two steps on one batch that is the whole dataset (shuffled, but the same samples), against
+    /// PyTorch's SGD: g = ∇(mean loss) + mu·(w − w₀), v ← μ·v + g, w ← w − lr·v, v starting at 0.
+    /// </summary>
+    [Theory]
+    [InlineData("softmax", 0f)]
+    [InlineData("mlp", 0f)]
+    [InlineData("mlp", 0.5f)]
+    public void Momentum_follows_pytorch_and_fedprox_joins_the_gradient_before_the_velocity(string kind, float mu)
+    {
+        var data = SyntheticData.Blobs(samples: 24);
+        var architecture = ArchitectureFor(kind, data.FeatureCount, data.ClassCount);
+        var w0 = ModelInitializer.Create(architecture, seed: 13);
+        const float Lr = 0.05f, Momentum = 0.9f;
+        var g0 = MeanGradient(architecture, w0, data);
+        var w1 = w0.Select((w, i) => w - (Lr * g0[i])).ToArray();
+        var g1 = MeanGradient(architecture, w1, data).Select((g, i) => g + (mu * (w1[i] - w0[i]))).ToArray();
+        var expected = w1.Select((w, i) => w - (Lr * ((Momentum * g0[i]) + g1[i]))).ToArray();
+
+        var trained = (float[])w0.Clone();
+        var report = LocalTrainer.Train(architecture, trained, data, new TrainingOptions(Epochs: 2, BatchSize: 24, Lr, Seed: 3, ProximalMu: mu, Momentum: Momentum));
+
+        Assert.Equal(2, report.Steps);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - trained[i]) < 1e-5, $"parameter {i}: {trained[i]} vs {expected[i]}");
+        }
+    }
+
     [Fact]
     public void Cancellation_is_honoured_between_batches()
     {
@@ -117,6 +147,18 @@ public class LocalTrainerTests
         Assert.Throws<ArgumentException>(() => LocalTrainer.Train(architecture, parameters, data, Options with { BatchSize = 0 }));
         Assert.Throws<ArgumentException>(() => LocalTrainer.Train(architecture, parameters, data, Options with { LearningRate = float.NaN }));
         Assert.Throws<ArgumentException>(() => LocalTrainer.Train(architecture, parameters, data, Options with { ProximalMu = -1 }));
+        Assert.Throws<ArgumentException>(() => LocalTrainer.Train(architecture, parameters, data, Options with { Momentum = 1 }));
+        Assert.Throws<ArgumentException>(() => LocalTrainer.Train(architecture, parameters, data, Options with { Momentum = -0.1f }));
+        Assert.Throws<ArgumentException>(() => LocalTrainer.Train(architecture, parameters, data, Options with { Momentum = float.NaN }));
+        Assert.Throws<ArgumentException>(() => LocalTrainer.Train(architecture, parameters, data, Options with { Threads = 0 }));
+    }
+
+    /// <summary>The gradient of the mean cross-entropy over the whole dataset.</summary>
+    private static float[] MeanGradient(ModelArchitecture architecture, float[] parameters, Dataset data)
+    {
+        var gradient = new float[parameters.Length];
+        architecture.Kind.CreateNetwork(architecture).BatchGradient(parameters, data, [.. Enumerable.Range(0, data.Count)], gradient);
+        return [.. gradient.Select(g => g / data.Count)];
     }
 
     private static double Distance(float[] a, float[] b) =>

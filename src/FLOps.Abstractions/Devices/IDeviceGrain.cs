@@ -134,6 +134,9 @@ public sealed record TrainingTask
     /// <summary>The tensors of the parameter vector, in its order: how a learner maps them onto its own model.</summary>
     [Id(16)] public IReadOnlyList<TensorShape> Layout { get; init; } = [];
 
+    /// <summary>Momentum of local SGD (<see cref="Projects.TrainingSpec.Momentum"/>); 0 for plain SGD.</summary>
+    [Id(17)] public double Momentum { get; init; }
+
     /// <summary>A task is one round attempt's, so its round grain's key names it.</summary>
     public string TaskId => RoundKey;
 }

@@ -56,12 +56,12 @@ public sealed record PrivacySpec
 public sealed record ModelSpec
 {
     /// <summary>
-    /// A name from FLOps.Learning's <c>ModelCatalog</c> (<c>softmax</c>, <c>mlp</c>), or <c>onnx</c> for
-    /// an uploaded model (<see cref="ModelId"/>); the validator lists the known ones.
+    /// A name from FLOps.Learning's <c>ModelCatalog</c> (<c>softmax</c>, <c>mlp</c>, <c>cnn</c>), or
+    /// <c>onnx</c> for an uploaded model (<see cref="ModelId"/>); the validator lists the known ones.
     /// </summary>
     [Id(0)] public string Kind { get; init; } = "softmax";
 
-    /// <summary>Hidden units, for kinds with a hidden layer (<c>mlp</c>); ignored by the others.</summary>
+    /// <summary>Hidden units, for kinds with a hidden dense layer (<c>mlp</c>, <c>cnn</c>); ignored by the others.</summary>
     [Id(1)] public int? HiddenUnits { get; init; }
 
     /// <summary>Features per sample; taken from the bundled data set when the data tag names one.</summary>
@@ -115,6 +115,12 @@ public sealed record TrainingSpec
 
     /// <summary>Hierarchical mode: fewest edge clusters whose models a cycle may be aggregated from (the others are dropped for the cycle).</summary>
     [Id(12)] public int MinFitClusters { get; init; } = 1;
+
+    /// <summary>
+    /// Momentum of local SGD, in [0, 1), PyTorch's convention (v ← momentum·v + g, w ← w − lr·v),
+    /// the velocity starting at zero in every round; 0, the default, is plain SGD.
+    /// </summary>
+    [Id(13)] public double Momentum { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("flops.StrategySpec")]

@@ -14,9 +14,10 @@ public static class DemoCommand
         var model = new Option<string>("--model") { Description = ModelHelp(), DefaultValueFactory = _ => SoftmaxKind.Instance.Name };
         var partition = new Option<string>("--partition") { Description = "iid or dirichlet:ALPHA (label skew, smaller is more skewed)", DefaultValueFactory = _ => "iid" };
         var seed = new Option<int>("--seed") { Description = "Seeds partitioning, selection and training", DefaultValueFactory = _ => 42 };
-        var localEpochs = new Option<int>("--local-epochs") { Description = "Passes over its shard each device makes per round", DefaultValueFactory = _ => 1 };
-        var batchSize = new Option<int>("--batch-size") { Description = "Local mini-batch size", DefaultValueFactory = _ => 16 };
-        var learningRate = new Option<double>("--learning-rate") { Description = "Local SGD step size", DefaultValueFactory = _ => 0.5 };
+        var localEpochs = new Option<int?>("--local-epochs") { Description = "Passes over its shard each device makes per round" + Suggested(t => t.LocalEpochs) };
+        var batchSize = new Option<int?>("--batch-size") { Description = "Local mini-batch size" + Suggested(t => t.BatchSize) };
+        var learningRate = new Option<double?>("--learning-rate") { Description = "Local SGD step size" + Suggested(t => t.LearningRate) };
+        var momentum = new Option<double?>("--momentum") { Description = "Momentum of local SGD, in [0, 1)" + Suggested(t => t.Momentum) };
         var minFit = new Option<int?>("--min-fit-clients") { Description = "Fewest updates a round is aggregated from (default: min(2, devices))" };
         var fractionFit = new Option<double>("--fraction-fit") { Description = "Fraction of devices asked to train each round", DefaultValueFactory = _ => 1.0 };
         var timeout = new Option<int>("--round-timeout") { Description = "Seconds a round waits for updates", DefaultValueFactory = _ => 120 };
@@ -39,7 +40,7 @@ public static class DemoCommand
 
         var command = new Command("demo", "Run one federated training on simulated devices over the bundled MNIST, in this process")
         {
-            devices, rounds, model, partition, seed, localEpochs, batchSize, learningRate, minFit, fractionFit, timeout,
+            devices, rounds, model, partition, seed, localEpochs, batchSize, learningRate, momentum, minFit, fractionFit, timeout,
             strategy, strategyParams, mode, edgeClusters, cycles, byzantine, attack, maxUpdateNorm, clippingNorm, noiseMultiplier, onRoundFailure, output, json, siloPort, gatewayPort,
         };
         var cluster = new ClusterOptions();
@@ -61,6 +62,7 @@ public static class DemoCommand
                 LocalEpochs = parse.GetValue(localEpochs),
                 BatchSize = parse.GetValue(batchSize),
                 LearningRate = parse.GetValue(learningRate),
+                Momentum = parse.GetValue(momentum),
                 MinFitClients = parse.GetValue(minFit),
                 FractionFit = parse.GetValue(fractionFit),
                 RoundTimeoutSeconds = parse.GetValue(timeout),
@@ -100,6 +102,10 @@ public static class DemoCommand
     /// <summary>The kinds of <see cref="ModelCatalog"/>, each with what it computes.</summary>
     public static string ModelHelp() =>
         "Model kind: " + string.Join("; ", ModelCatalog.Kinds.Select(kind => $"{kind.Name} ({kind.Description})"));
+
+    /// <summary>The default of a local training option, per kind: <c> (default: softmax 0.5, mlp 0.5, cnn 0.05)</c>.</summary>
+    private static string Suggested<T>(Func<SuggestedTraining, T> setting) =>
+        FormattableString.Invariant($" (default: {string.Join(", ", ModelCatalog.Kinds.Select(kind => FormattableString.Invariant($"{kind.Name} {setting(kind.SuggestedTraining)}")))})");
 
     /// <summary>Repeated <c>--strategy-param key=value</c> as the spec's parameters; <see langword="null"/> when none.</summary>
     public static IReadOnlyDictionary<string, double>? ParseStrategyParameters(IReadOnlyList<string> pairs)

@@ -10,6 +10,7 @@ using FLOps.Grains.Projects;
 using FLOps.Hosting;
 using FLOps.Inference;
 using FLOps.Learning.Data;
+using FLOps.Learning.Models.Kinds;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Spectre.Console;
@@ -27,6 +28,7 @@ public static class DemoRunner
         ["training.localEpochs"] = "--local-epochs",
         ["training.batchSize"] = "--batch-size",
         ["training.learningRate"] = "--learning-rate",
+        ["training.momentum"] = "--momentum",
         ["training.minFitClients"] = "--min-fit-clients",
         ["training.minAvailableClients"] = "--min-fit-clients",
         ["training.fractionFit"] = "--fraction-fit",
@@ -49,6 +51,7 @@ public static class DemoRunner
     {
         ArgumentNullException.ThrowIfNull(settings);
         var minFit = settings.MinFitClients ?? Math.Min(2, Math.Max(settings.Devices, 1));
+        var training = TrainingOf(settings);
         return new ProjectSpec
         {
             Name = "mnist-demo",
@@ -59,9 +62,10 @@ public static class DemoRunner
                 Mode = settings.Mode,
                 Rounds = settings.Rounds,
                 Cycles = settings.Cycles,
-                LocalEpochs = settings.LocalEpochs,
-                BatchSize = settings.BatchSize,
-                LearningRate = settings.LearningRate,
+                LocalEpochs = training.LocalEpochs,
+                BatchSize = training.BatchSize,
+                LearningRate = training.LearningRate,
+                Momentum = training.Momentum,
                 MinFitClients = minFit,
                 MinAvailableClients = minFit,
                 FractionFit = settings.FractionFit,
@@ -83,6 +87,22 @@ public static class DemoRunner
                 ? new PrivacySpec { ClippingNorm = settings.ClippingNorm ?? 0, NoiseMultiplier = settings.NoiseMultiplier }
                 : null,
         };
+    }
+
+    /// <summary>
+    /// The local training the demo runs: the options given, and for the others what suits the model
+    /// kind (<see cref="IModelKind.SuggestedTraining"/>; the softmax's for a kind the catalogue does
+    /// not have, which the validation then refuses naming --model).
+    /// </summary>
+    public static SuggestedTraining TrainingOf(DemoSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var suggested = (ModelCatalog.Find(settings.Model) ?? SoftmaxKind.Instance).SuggestedTraining;
+        return new SuggestedTraining(
+            settings.LocalEpochs ?? suggested.LocalEpochs,
+            settings.BatchSize ?? suggested.BatchSize,
+            settings.LearningRate ?? suggested.LearningRate,
+            settings.Momentum ?? suggested.Momentum);
     }
 
     /// <summary>Throws <see cref="UsageException"/> naming the option behind the first problem of the spec.</summary>
@@ -126,6 +146,9 @@ public static class DemoRunner
         await stdout.WriteLineAsync(settings.IsHierarchical
             ? $"FLOps demo (hierarchical): {settings.Devices} devices over {silos.Description}, {settings.Cycles} cycles of {settings.Rounds} inner rounds of {spec.Strategy.Name}, {settings.Model} model, {settings.Partition} partition, seed {settings.Seed}"
             : $"FLOps demo: {settings.Devices} devices, {settings.Rounds} rounds of {spec.Strategy.Name}, {settings.Model} model, {settings.Partition} partition, seed {settings.Seed}");
+        await stdout.WriteLineAsync(string.Create(
+            CultureInfo.InvariantCulture,
+            $"Local training: {spec.Training.LocalEpochs} epochs, batch {spec.Training.BatchSize}, learning rate {spec.Training.LearningRate}, momentum {spec.Training.Momentum}"));
         var submitted = clock.Elapsed;
         var projectId = (await flops.SubmitAsync(spec)).Id;
         var outputDirectory = Path.GetFullPath(string.IsNullOrWhiteSpace(settings.OutputDirectory)

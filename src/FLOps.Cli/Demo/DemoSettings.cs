@@ -1,4 +1,5 @@
 using FLOps.Hosting;
+using FLOps.Learning.Models.Kinds;
 using FLOps.Telemetry;
 
 namespace FLOps.Cli.Demo;
@@ -16,11 +17,14 @@ public sealed record DemoSettings
 
     public int Seed { get; init; } = 42;
 
-    public int LocalEpochs { get; init; } = 1;
+    /// <summary>Unset: the model kind's <see cref="SuggestedTraining"/>, as are the three below.</summary>
+    public int? LocalEpochs { get; init; }
 
-    public int BatchSize { get; init; } = 16;
+    public int? BatchSize { get; init; }
 
-    public double LearningRate { get; init; } = 0.5;
+    public double? LearningRate { get; init; }
+
+    public double? Momentum { get; init; }
 
     public int? MinFitClients { get; init; }
 

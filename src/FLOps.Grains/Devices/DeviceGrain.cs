@@ -285,7 +285,7 @@ public sealed class DeviceGrain(
         // trains the same model whatever the project is called, and a repeated task the same update.
         var deviceSeed = state.State.Profile!.Shard?.Index ?? StableHash.Of(Id);
         var options = new TrainingOptions(
-            task.LocalEpochs, task.BatchSize, (float)task.LearningRate, StableHash.Combine(task.Seed, deviceSeed), (float)task.ProximalMu);
+            task.LocalEpochs, task.BatchSize, (float)task.LearningRate, StableHash.Combine(task.Seed, deviceSeed), (float)task.ProximalMu, (float)task.Momentum);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var report = await compute.TrainAsync(Id, ProjectSpecValidator.ArchitectureOf(task.Model), parameters, _shard, options, CancellationToken.None);
         if (task.ByzantineDevices > 0 && task.ByzantineAttack is { } attack && state.State.Profile.Shard is { } poisoner && poisoner.Index < task.ByzantineDevices)

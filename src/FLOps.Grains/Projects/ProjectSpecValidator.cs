@@ -121,6 +121,7 @@ public static class ProjectSpecValidator
             Require(training.LocalEpochs is >= 1 and <= 1000, "training.localEpochs", $"must be between 1 and 1000 (got {training.LocalEpochs})");
             Require(training.BatchSize is >= 1 and <= 100_000, "training.batchSize", $"must be between 1 and 100000 (got {training.BatchSize})");
             Require(double.IsFinite(training.LearningRate) && training.LearningRate > 0 && training.LearningRate <= 100, "training.learningRate", $"must be in (0, 100] (got {training.LearningRate})");
+            Require(double.IsFinite(training.Momentum) && training.Momentum >= 0 && (float)training.Momentum < 1f, "training.momentum", $"must be in [0, 1) (got {training.Momentum})");
             Require(training.MinFitClients >= 1, "training.minFitClients", $"must be at least 1 (got {training.MinFitClients})");
             Require(training.MinAvailableClients >= training.MinFitClients, "training.minAvailableClients", $"must be at least minFitClients ({training.MinFitClients}) (got {training.MinAvailableClients})");
             Require(double.IsFinite(training.FractionFit) && training.FractionFit > 0 && training.FractionFit <= 1, "training.fractionFit", $"must be in (0, 1] (got {training.FractionFit})");

@@ -343,6 +343,7 @@ public sealed class RoundGrain(
             LocalEpochs = training.LocalEpochs,
             BatchSize = training.BatchSize,
             LearningRate = training.LearningRate,
+            Momentum = training.Momentum,
             ProximalMu = StrategyCatalog.Create(plan.Spec.Strategy.Name, plan.Spec.Strategy.Parameters).ProximalMu,
             Seed = plan.Seed,
             SimulatedLatencySeconds = plan.Spec.Simulation?.LatencySeconds ?? 0,

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using FLOps.Learning.Data;
 using FLOps.Learning.Models;
+using FLOps.Learning.Models.Kinds;
 
 namespace FLOps.Learning.Evaluation;
 
@@ -11,6 +12,13 @@ public sealed record EvaluationResult(double Accuracy, double LogLoss, int Count
 
 public static class ModelEvaluator
 {
+    /// <summary>
+    /// Samples per <see cref="ModelNetwork.BatchLogits"/> call: enough for a batched kind to amortise
+    /// what a call costs it (copying the parameters, starting its kernels), few enough that the
+    /// logits of one chunk stay small.
+    /// </summary>
+    private const int Chunk = 256;
+
     /// <summary>
     /// Accuracy (argmax, ties to the lowest class) and log-loss with probabilities clamped to
     /// at least 1e-15, as ML.NET reports them. An empty dataset yields zeros with a count of 0.
@@ -26,21 +34,27 @@ public static class ModelEvaluator
         }
 
         var network = architecture.Kind.CreateNetwork(architecture);
-        var logits = new float[architecture.ClassCount];
-        var probabilities = new float[architecture.ClassCount];
+        var classes = architecture.ClassCount;
+        var inputs = architecture.InputCount;
+        var logits = new float[Math.Min(Chunk, data.Count) * classes];
+        var probabilities = new float[classes];
         var correct = 0;
         var loss = 0.0;
-        for (var i = 0; i < data.Count; i++)
+        for (var start = 0; start < data.Count; start += Chunk)
         {
-            network.Logits(parameters, data.Row(i), logits);
-            ModelMath.StableSoftmax(logits, probabilities);
-            var label = data.Labels[i];
-            if (ModelMath.ArgMax(probabilities) == label)
+            var samples = Math.Min(Chunk, data.Count - start);
+            network.BatchLogits(parameters, data.Features.AsSpan(start * inputs, samples * inputs), logits.AsSpan(0, samples * classes));
+            for (var i = 0; i < samples; i++)
             {
-                correct++;
-            }
+                ModelMath.StableSoftmax(logits.AsSpan(i * classes, classes), probabilities);
+                var label = data.Labels[start + i];
+                if (ModelMath.ArgMax(probabilities) == label)
+                {
+                    correct++;
+                }
 
-            loss += ModelMath.CrossEntropy(probabilities, label);
+                loss += ModelMath.CrossEntropy(probabilities, label);
+            }
         }
 
         return new EvaluationResult((double)correct / data.Count, loss / data.Count, data.Count);

@@ -113,6 +113,7 @@ internal static class SpecCases
         new("training.localEpochs", FieldKind.Integer),
         new("training.batchSize", FieldKind.Integer),
         new("training.learningRate", FieldKind.Real),
+        new("training.momentum", FieldKind.Real),
         new("training.minFitClients", FieldKind.Integer),
         new("training.minAvailableClients", FieldKind.Integer),
         new("training.fractionFit", FieldKind.Real),

@@ -19,9 +19,10 @@ public sealed class ModelCatalogTests
     }
 
     [Fact]
-    public void The_kinds_today_are_softmax_and_mlp()
+    public void The_kinds_today_are_softmax_mlp_and_cnn()
     {
-        Assert.Equal(["softmax", "mlp"], ModelCatalog.Names);
+        Assert.Equal(["softmax", "mlp", "cnn"], ModelCatalog.Names);
+        Assert.Equal("softmax, mlp, cnn", ModelCatalog.NameList);
     }
 
     [Fact]
@@ -55,6 +56,7 @@ public sealed class ModelCatalogTests
         Assert.Equal(new ModelSize(4, 2), SoftmaxKind.Instance.Normalize(new ModelSize(4, 2, HiddenUnits: 64)));
         Assert.Equal(new ModelSize(4, 2, MlpKind.DefaultHiddenUnits), MlpKind.Instance.Normalize(new ModelSize(4, 2)));
         Assert.Equal(new ModelSize(4, 2, 64), MlpKind.Instance.Normalize(new ModelSize(4, 2, 64)));
+        Assert.Equal(new ModelSize(784, 2, CnnKind.DefaultHiddenUnits), CnnKind.Instance.Normalize(new ModelSize(784, 2)));
         Assert.Equal(SoftmaxKind.Architecture(4, 2), ModelCatalog.Architecture("SOFTMAX", new ModelSize(4, 2, 64)));
     }
 

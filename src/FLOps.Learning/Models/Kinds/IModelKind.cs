@@ -5,7 +5,7 @@ namespace FLOps.Learning.Models.Kinds;
 /// <summary>
 /// Everything that differs from one kind of model to another, in one place: its name, how its
 /// sizes make a parameter layout, how it starts, its forward pass and gradient, and its ONNX graph.
-/// What all kinds share lives around it: the SGD loop with its shuffling, batches and FedProx term
+/// What all kinds share lives around it: the SGD loop with its shuffling, batches, momentum and FedProx term
 /// (<see cref="Training.LocalTrainer"/>), softmax, log-loss and accuracy
 /// (<see cref="Evaluation.ModelEvaluator"/>), and the ONNX interface (<see cref="Onnx.OnnxModelExporter"/>).
 /// </summary>
@@ -21,6 +21,9 @@ public interface IModelKind
 
     /// <summary>What the model computes, in one line for help texts.</summary>
     string Description { get; }
+
+    /// <summary>Local training that suits this kind on the bundled digits: <c>flops demo</c>'s defaults for it.</summary>
+    SuggestedTraining SuggestedTraining { get; }
 
     /// <summary>
     /// The sizes with this kind's default for each one it reads that was left out, and without the
@@ -41,8 +44,13 @@ public interface IModelKind
     /// <summary>Writes fresh parameters, reproducible from <paramref name="seed"/>, into zeroed <paramref name="parameters"/>.</summary>
     void Initialize(ModelArchitecture architecture, Span<float> parameters, int seed);
 
-    /// <summary>The forward pass and the gradient at <paramref name="architecture"/>, with scratch for one thread.</summary>
-    ModelNetwork CreateNetwork(ModelArchitecture architecture);
+    /// <summary>The forward pass and the gradient at <paramref name="architecture"/>, with scratch for one computation.</summary>
+    /// <param name="architecture">The model, of this kind.</param>
+    /// <param name="threads">
+    /// Threads one batch may use. A kind whose batches split into parallel parts (<c>cnn</c>) reads
+    /// it; the others compute on the calling thread. Results must not depend on it.
+    /// </param>
+    ModelNetwork CreateNetwork(ModelArchitecture architecture, int threads = 1);
 
     /// <summary>
     /// Adds the nodes that compute the logits from <see cref="Onnx.OnnxModelExporter.FeaturesName"/>

@@ -26,6 +26,9 @@ public sealed class MlpKind : IModelKind
 
     public string Description => $"one hidden ReLU layer, logits = W2·relu(W1·x + b1) + b2; {DefaultHiddenUnits} hidden units unless model.hiddenUnits says";
 
+    /// <remarks>As the softmax's; batch 16 rather than 32 lifts the MLP clear of 0.94 in 10 rounds over several seeds.</remarks>
+    public SuggestedTraining SuggestedTraining { get; } = new(LocalEpochs: 1, BatchSize: 16, LearningRate: 0.5);
+
     /// <summary>An MLP of <paramref name="inputs"/> features, <paramref name="hiddenUnits"/> hidden units and <paramref name="classes"/> classes.</summary>
     public static ModelArchitecture Architecture(int inputs, int classes, int hiddenUnits = DefaultHiddenUnits) =>
         new(Instance, new ModelSize(inputs, classes, hiddenUnits));
@@ -69,7 +72,7 @@ public sealed class MlpKind : IModelKind
         FillUniform(parameters.Slice((int)layout.OffsetOf(2), classes * hidden), Math.Sqrt(6.0 / (hidden + classes)), random);
     }
 
-    public ModelNetwork CreateNetwork(ModelArchitecture architecture) => new Network(architecture);
+    public ModelNetwork CreateNetwork(ModelArchitecture architecture, int threads = 1) => new Network(architecture);
 
     public string AddOnnxNodes(GraphProto graph, ModelArchitecture architecture)
     {
@@ -110,6 +113,7 @@ public sealed class MlpKind : IModelKind
         private readonly float[] _delta;
 
         public Network(ModelArchitecture architecture)
+            : base(architecture.InputCount, architecture.ClassCount)
         {
             _inputs = architecture.InputCount;
             _hiddenCount = HiddenUnitsOf(architecture.Size);

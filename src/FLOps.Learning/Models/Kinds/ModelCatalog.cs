@@ -13,12 +13,13 @@ public static class ModelCatalog
     [
         SoftmaxKind.Instance,
         MlpKind.Instance,
+        CnnKind.Instance,
     ]);
 
     /// <summary>The kinds' names, as <c>model.kind</c> spells them.</summary>
     public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(Kinds.Select(kind => kind.Name).ToArray());
 
-    /// <summary>The names for a message: <c>softmax, mlp</c>.</summary>
+    /// <summary>The names for a message: <c>softmax, mlp, cnn</c>.</summary>
     public static string NameList { get; } = string.Join(", ", Names);
 
     /// <summary>The kind named <paramref name="name"/> (case-insensitive), or <see langword="null"/> when there is none.</summary>

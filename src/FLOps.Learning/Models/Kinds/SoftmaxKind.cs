@@ -23,6 +23,12 @@ public sealed class SoftmaxKind : IModelKind
 
     public string Description => "multinomial logistic regression, logits = W·x + b";
 
+    /// <remarks>
+    /// One epoch of plain SGD per round; FedAvg of one local epoch needs the larger step to reach
+    /// 0.90 in the demo's 10 rounds (0.887 at learning rate 0.1 and batch 32).
+    /// </remarks>
+    public SuggestedTraining SuggestedTraining { get; } = new(LocalEpochs: 1, BatchSize: 16, LearningRate: 0.5);
+
     /// <summary>A softmax model of <paramref name="inputs"/> features and <paramref name="classes"/> classes.</summary>
     public static ModelArchitecture Architecture(int inputs, int classes) => new(Instance, new ModelSize(inputs, classes));
 
@@ -49,7 +55,7 @@ public sealed class SoftmaxKind : IModelKind
     {
     }
 
-    public ModelNetwork CreateNetwork(ModelArchitecture architecture) => new Network(architecture);
+    public ModelNetwork CreateNetwork(ModelArchitecture architecture, int threads = 1) => new Network(architecture);
 
     public string AddOnnxNodes(GraphProto graph, ModelArchitecture architecture)
     {
@@ -58,7 +64,7 @@ public sealed class SoftmaxKind : IModelKind
         return "logits";
     }
 
-    private sealed class Network(ModelArchitecture architecture) : ModelNetwork
+    private sealed class Network(ModelArchitecture architecture) : ModelNetwork(architecture.InputCount, architecture.ClassCount)
     {
         private readonly int _inputs = architecture.InputCount;
         private readonly int _classes = architecture.ClassCount;
