@@ -24,11 +24,12 @@
 #     --resume          keep the runs already in --out and run only the missing ones
 #     --no-build        use the Release build as it is (default: dotnet build -c Release first)
 #     --timeout S       longest any single run may take, in seconds (default 5400)
-#     --pytorch-lr X --pytorch-epochs N --pytorch-batch N --pytorch-momentum X
-#                       the PyTorch row's training (default 0.1, 2, 32, 0: plain SGD; a momentum
-#                       other than 0 needs a service whose spec has training.momentum)
 #     --cnn-lr X --cnn-epochs N --cnn-batch N --cnn-momentum X
-#                       the built-in CNN row's training (default 0.05, 2, 32, 0.9)
+#                       the built-in CNN row's training (default 0.05, 2, 32, 0.9: the cnn kind's
+#                       suggested training, issue 15's reference set-up)
+#     --pytorch-lr X --pytorch-epochs N --pytorch-batch N --pytorch-momentum X
+#                       the PyTorch row's training (default: the same as the built-in CNN's;
+#                       momentum 0 sends a spec without training.momentum: plain SGD)
 #
 # Prints progress on stderr, then on stdout the Markdown table and, last, one JSON line with every
 # run's per-round accuracy and seconds, its settings and the machine's load average around it.
@@ -50,8 +51,8 @@ OUT=""
 RESUME=0
 BUILD=1
 RUN_TIMEOUT=5400
-PT_LR=0.1; PT_EPOCHS=2; PT_BATCH=32; PT_MOMENTUM=0
 CNN_LR=0.05; CNN_EPOCHS=2; CNN_BATCH=32; CNN_MOMENTUM=0.9
+PT_LR=$CNN_LR; PT_EPOCHS=$CNN_EPOCHS; PT_BATCH=$CNN_BATCH; PT_MOMENTUM=$CNN_MOMENTUM
 # The demo's defaults (flops demo --help), passed explicitly so that the row does not move if they change.
 BASE_LR=0.5; BASE_EPOCHS=1; BASE_BATCH=16
 API_KEY=quality-k1
@@ -179,19 +180,30 @@ finish_run() {
     log "$row $setting: done in $(jq -r '.wallSeconds | floor' "$base.json") s (load $load0 → $(loadavg)); final accuracy $(tail -n 1 "$base.tsv" | cut -f2)"
 }
 
-demo_run() {
-    local row="$1" setting="$2" base start load0 devices="$DEVICES" partition="iid" lr epochs batch extra=()
-    base="$(run_file "$row" "$setting")"
+# settings_of ROW SETTING: the run's training as JSON; --resume keeps a run only if its own matches
+settings_of() {
+    local row="$1" setting="$2" devices="$DEVICES" partition="iid" lr epochs batch momentum
     case "$setting" in
         central) devices=1 ;;
         *) partition="$setting" ;;
     esac
     case "$row" in
-        cnn)
-            lr=$CNN_LR; epochs=$CNN_EPOCHS; batch=$CNN_BATCH
-            extra=(--momentum "$CNN_MOMENTUM") ;;
-        *) lr=$BASE_LR; epochs=$BASE_EPOCHS; batch=$BASE_BATCH ;;
+        cnn) lr=$CNN_LR; epochs=$CNN_EPOCHS; batch=$CNN_BATCH; momentum=$CNN_MOMENTUM ;;
+        pytorch) lr=$PT_LR; epochs=$PT_EPOCHS; batch=$PT_BATCH; momentum=$PT_MOMENTUM ;;
+        *) lr=$BASE_LR; epochs=$BASE_EPOCHS; batch=$BASE_BATCH; momentum=0 ;;
     esac
+    jq -cn --argjson d "$devices" --arg p "$partition" --argjson lr "$lr" --argjson e "$epochs" --argjson b "$batch" --argjson m "$momentum" \
+        --argjson seed "$SEED" --argjson rounds "$ROUNDS" \
+        '{devices: $d, partition: $p, learningRate: $lr, localEpochs: $e, batchSize: $b, momentum: $m, seed: $seed, rounds: $rounds}'
+}
+
+demo_run() {
+    local row="$1" setting="$2" base start load0 settings devices partition lr epochs batch momentum extra=()
+    base="$(run_file "$row" "$setting")"
+    settings="$(settings_of "$row" "$setting")"
+    IFS=$'\t' read -r devices partition lr epochs batch momentum < <(jq -r '[.devices, .partition, .learningRate, .localEpochs, .batchSize, .momentum] | @tsv' <<<"$settings")
+    # --momentum only where it is not 0, so that softmax and mlp also run on a build without the option
+    [[ $momentum == 0 ]] || extra=(--momentum "$momentum")
     local args=(demo --model "$row" --devices "$devices" --min-fit-clients "$devices" --rounds "$ROUNDS"
         --partition "$partition" --seed "$SEED" --local-epochs "$epochs" --batch-size "$batch" --learning-rate "$lr"
         "${extra[@]}" --round-timeout 1800 --out "$OUT/work/$row.${setting//:/-}" --json)
@@ -203,10 +215,7 @@ demo_run() {
     # rounds.csv: round,participants,selected,accuracy,loss,training_loss,seconds,...
     awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
              { printf "%d\t%s\t%s\t%d\n", $col["round"], $col["accuracy"], $col["seconds"], $col["participants"] }' "$csv" >"$base.tsv.part"
-    finish_run "$row" "$setting" "$start" "$load0" \
-        "$(jq -n --arg cmd "flops ${args[*]}" --argjson d "$devices" --arg p "$partition" --argjson lr "$lr" --argjson e "$epochs" --argjson b "$batch" \
-            --argjson m "$( [[ $row == cnn ]] && echo "$CNN_MOMENTUM" || echo 0)" \
-            '{command: $cmd, devices: $d, partition: $p, learningRate: $lr, localEpochs: $e, batchSize: $b, momentum: $m}')"
+    finish_run "$row" "$setting" "$start" "$load0" "$(jq -c --arg cmd "flops ${args[*]}" '{command: $cmd} + .' <<<"$settings")"
 }
 
 PYTHON=""
@@ -218,12 +227,10 @@ pytorch_prepare() {
 }
 
 pytorch_run() {
-    local setting="$1" base start load0 devices="$DEVICES" partition="iid" work port url
+    local setting="$1" base start load0 settings devices partition work port url
     base="$(run_file pytorch "$setting")"
-    case "$setting" in
-        central) devices=1 ;;
-        *) partition="$setting" ;;
-    esac
+    settings="$(settings_of pytorch "$setting")"
+    IFS=$'\t' read -r devices partition < <(jq -r '[.devices, .partition] | @tsv' <<<"$settings")
     pytorch_prepare
     work="$OUT/work/pytorch/${setting//:/-}"
     rm -rf "$work"; mkdir -p "$work"
@@ -246,9 +253,8 @@ pytorch_run() {
     done
 
     local training
-    training="$(jq -n --argjson r "$ROUNDS" --argjson e "$PT_EPOCHS" --argjson b "$PT_BATCH" --argjson lr "$PT_LR" --argjson m "$PT_MOMENTUM" --argjson d "$devices" \
-        '{rounds: $r, localEpochs: $e, batchSize: $b, learningRate: $lr, minFitClients: $d, minAvailableClients: $d, roundTimeoutSeconds: 1800}
-         + (if $m > 0 then {momentum: $m} else {} end)')"
+    training="$(jq -c '{rounds, localEpochs, batchSize, learningRate, minFitClients: .devices, minAvailableClients: .devices, roundTimeoutSeconds: 1800}
+         + (if .momentum > 0 then {momentum} else {} end)' <<<"$settings")"
     jq -n --arg name "quality-pytorch-$setting" --argjson t "$training" '{name: $name, dataTag: "mnist", training: $t}' >"$work/spec.json"
     log "pytorch $setting: $devices learners at $url, flops submit $work/spec.json --model cnn.onnx"
     timeout "$RUN_TIMEOUT" dotnet "$FLOPS_DLL" submit "$work/spec.json" --model "$OUT/work/pytorch/cnn.onnx" --out "$work" --json \
@@ -259,8 +265,8 @@ pytorch_run() {
     stop_pids
     jq -r '.rounds[] | [.round, .accuracy, .seconds, .participants] | @tsv' "$work/project.json" >"$base.tsv.part"
     finish_run pytorch "$setting" "$start" "$load0" \
-        "$(jq -n --arg p "$partition" --argjson d "$devices" --argjson t "$training" --arg py "$("$PYTHON" -c 'import torch; print(torch.__version__)')" \
-            '{command: "flops serve + flops submit spec.json --model cnn.onnx", devices: $d, partition: $p, learningRate: $t.learningRate, localEpochs: $t.localEpochs, batchSize: $t.batchSize, momentum: ($t.momentum // 0), torch: $py}')"
+        "$(jq -c --arg py "$("$PYTHON" -c 'import torch; print(torch.__version__)')" --argjson spec "$(cat "$work/spec.json")" \
+            '{command: "flops serve + flops submit spec.json --model cnn.onnx", spec: $spec, torch: $py} + .' <<<"$settings")"
 }
 
 # --- the runs -------------------------------------------------------------------------------------
@@ -278,8 +284,13 @@ for row in "${ROW_LIST[@]}"; do
     fi
     for setting in "${SETTING_LIST[@]}"; do
         if (( RESUME )) && [[ -f "$(run_file "$row" "$setting").json" ]]; then
-            log "$row $setting: kept from an earlier run"
-            continue
+            # the fields the earlier run recorded must match this run's (runs recorded before seed and rounds were stored match on the rest)
+            if jq -e --argjson want "$(settings_of "$row" "$setting")" '.settings as $had | $want | to_entries | all(.key as $k | ($had | has($k) | not) or $had[$k] == .value)' \
+                "$(run_file "$row" "$setting").json" >/dev/null && (( $(wc -l <"$(run_file "$row" "$setting").tsv") == ROUNDS )); then
+                log "$row $setting: kept from an earlier run"
+                continue
+            fi
+            log "$row $setting: the earlier run had other settings or rounds; running it again"
         fi
         rm -f "$(run_file "$row" "$setting").json" "$(run_file "$row" "$setting").tsv"
         if [[ $row == pytorch ]]; then
