@@ -155,6 +155,16 @@ free_port() {
 
 flops() { dotnet "$FLOPS_DLL" "$@"; }
 
+# bounded LOG COMMAND...: runs COMMAND under `timeout --timeout`, output to LOG, in the background and
+# waited for, so that a signal to this script interrupts the wait and the EXIT trap stops it.
+bounded() {
+    local log="$1"; shift
+    timeout "$RUN_TIMEOUT" "$@" >"$log" 2>&1 &
+    local pid=$!
+    PIDS+=("$pid")
+    wait "$pid"
+}
+
 # --- build ----------------------------------------------------------------------------------------
 if (( BUILD )); then
     log "dotnet build FLOps.Orleans.sln -c Release"
@@ -209,7 +219,8 @@ demo_run() {
         "${extra[@]}" --round-timeout 1800 --out "$OUT/work/$row.${setting//:/-}" --json)
     log "$row $setting: flops ${args[*]}"
     start="$(now)"; load0="$(loadavg)"
-    timeout "$RUN_TIMEOUT" dotnet "$FLOPS_DLL" "${args[@]}" >"$base.log" 2>&1 || { log "$row $setting: flops demo failed (exit $?); see $base.log"; tail -n 5 "$base.log" >&2; return 1; }
+    bounded "$base.log" dotnet "$FLOPS_DLL" "${args[@]}" || { log "$row $setting: flops demo failed (exit $?); see $base.log"; tail -n 5 "$base.log" >&2; stop_pids; return 1; }
+    PIDS=()
     local csv
     csv="$(tail -n 1 "$base.log" | jq -r .metrics)" || { log "$row $setting: no JSON line in $base.log"; return 1; }
     # rounds.csv: round,participants,selected,accuracy,loss,training_loss,seconds,...
@@ -257,8 +268,8 @@ pytorch_run() {
          + (if .momentum > 0 then {momentum} else {} end)' <<<"$settings")"
     jq -n --arg name "quality-pytorch-$setting" --argjson t "$training" '{name: $name, dataTag: "mnist", training: $t}' >"$work/spec.json"
     log "pytorch $setting: $devices learners at $url, flops submit $work/spec.json --model cnn.onnx"
-    timeout "$RUN_TIMEOUT" dotnet "$FLOPS_DLL" submit "$work/spec.json" --model "$OUT/work/pytorch/cnn.onnx" --out "$work" --json \
-        --gateway "$url" --api-key "$API_KEY" >"$base.log" 2>&1 || { log "pytorch $setting: flops submit failed (exit $?); see $base.log"; tail -n 5 "$base.log" >&2; stop_pids; return 1; }
+    bounded "$base.log" dotnet "$FLOPS_DLL" submit "$work/spec.json" --model "$OUT/work/pytorch/cnn.onnx" --out "$work" --json \
+        --gateway "$url" --api-key "$API_KEY" || { log "pytorch $setting: flops submit failed (exit $?); see $base.log"; tail -n 5 "$base.log" >&2; stop_pids; return 1; }
     local id
     id="$(tail -n 1 "$base.log" | jq -r .id)"
     curl -fsS -H "Authorization: Bearer $API_KEY" "$url/api/v1/projects/$id" >"$work/project.json" || { stop_pids; return 1; }
@@ -359,14 +370,13 @@ for row in "${ROW_LIST[@]}"; do
 done
 
 # --- the JSON line: every run's per-round accuracy and seconds -------------------------------------
-shopt -s nullglob
 runs_json="[]"
-for j in "$OUT"/runs/*.json; do
-    t="${j%.json}.tsv"
-    [[ -f $t ]] || continue
+for row in "${ROW_LIST[@]}"; do for s in "${SETTING_LIST[@]}"; do
+    j="$(run_file "$row" "$s").json"; t="$(run_file "$row" "$s").tsv"
+    [[ -f $j && -f $t ]] || continue
     runs_json="$(jq -c --slurpfile meta "$j" --rawfile tsv "$t" \
         '. + [$meta[0] + {rounds: ($tsv | split("\n") | map(select(length > 0) | split("\t") | {round: (.[0] | tonumber), accuracy: (.[1] | tonumber), seconds: (.[2] | tonumber), participants: (.[3] | tonumber)}))}]' <<<"$runs_json")"
-done
+done; done
 failed_json="$(printf '%s\n' "${FAILED[@]+"${FAILED[@]}"}" | jq -R . | jq -cs 'map(select(length > 0))')"
 jq -cn --argjson runs "$runs_json" --argjson failed "$failed_json" --argjson rounds "$ROUNDS" --arg at "$AT" --arg out "$OUT" \
     '{rounds: $rounds, at: ($at | split(",") | map(tonumber)), out: $out, notMeasured: $failed, runs: $runs}'
