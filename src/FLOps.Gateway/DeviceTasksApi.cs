@@ -198,6 +198,6 @@ public static class DeviceTasksApi
         task.LearningRate,
         task.ProximalMu,
         task.Seed,
-        [.. task.Layout.Select(tensor => new TensorView(tensor.Name, [.. tensor.Shape.Select(d => (long)d)]))],
+        TensorViews.Of(task.Layout),
         task.Momentum);
 }

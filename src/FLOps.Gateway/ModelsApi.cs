@@ -61,7 +61,7 @@ public static class ModelsApi
             : Problems.NotFound($"no model '{GatewayText.OneLine(id, 64)}'");
 
     private static ModelUploadView ViewOf(UploadedModelInfo info) =>
-        new(info.Id, info.ParameterCount, [.. info.Layout.Select(t => new TensorView(t.Name, [.. t.Shape.Select(d => (long)d)]))]);
+        new(info.Id, info.ParameterCount, TensorViews.Of(info.Layout));
 
     private static FlopsClient ClientFor(HttpContext context, IGrainFactory grains) => new(grains, RequireApiKey.TenantOf(context));
 }
