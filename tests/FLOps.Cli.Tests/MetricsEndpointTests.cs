@@ -24,9 +24,9 @@ public sealed class MetricsEndpointTests
                     break;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or SocketException)
             {
-                // Not listening yet.
+                // Not listening yet (a connect racing the listener's start can surface as a bare SocketException).
             }
 
             await Task.Delay(100);

@@ -18,6 +18,9 @@ public sealed class DatabaseOutageTests(FaultPostgresFixture postgres, ITestOutp
     /// <summary>The metrics port (and <c>/readyz</c>) of the outage's first silo.</summary>
     private Uri? _silo;
 
+    /// <summary>The metrics port of the second silo: the grains whose writes fail may live on either.</summary>
+    private Uri? _otherSilo;
+
     /// <summary>A <c>flops gateway</c> of the cluster.</summary>
     private Uri? _gateway;
 
@@ -40,8 +43,10 @@ public sealed class DatabaseOutageTests(FaultPostgresFixture postgres, ITestOutp
         await using var cluster = new DurableCluster(postgres.ConnectionString);
         var metricsPort = CommandProcess.FreePort();
         await cluster.StartSiloAsync("--metrics-port", metricsPort.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
-        await cluster.StartSiloAsync();
+        var otherMetricsPort = CommandProcess.FreePort();
+        await cluster.StartSiloAsync("--metrics-port", otherMetricsPort.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
         _silo = new Uri($"http://127.0.0.1:{metricsPort}/");
+        _otherSilo = new Uri($"http://127.0.0.1:{otherMetricsPort}/");
         var gatewayUrl = $"http://127.0.0.1:{CommandProcess.FreePort()}";
         await using var gateway = await FaultScenario.StartGateway(cluster, gatewayUrl);
         _gateway = new Uri(gatewayUrl + "/");
@@ -87,8 +92,11 @@ public sealed class DatabaseOutageTests(FaultPostgresFixture postgres, ITestOutp
             Assert.Contains("degraded: database unreachable", degraded, StringComparison.Ordinal);
             await Readiness(_silo!, 200, TimeSpan.FromSeconds(30));
             await Readiness(_gateway!, 200, TimeSpan.FromSeconds(30));
-            using var http = new HttpClient { BaseAddress = _silo };
-            Assert.Contains("flops_storage_errors_total{", await http.GetStringAsync(new Uri("metrics", UriKind.Relative)), StringComparison.Ordinal);
+            using var http = new HttpClient();
+            var scrapes = await Task.WhenAll(
+                http.GetStringAsync(new Uri(_silo!, "metrics")),
+                http.GetStringAsync(new Uri(_otherSilo!, "metrics")));
+            Assert.Contains(scrapes, scrape => scrape.Contains("flops_storage_errors_total{", StringComparison.Ordinal));
         }
 
         var downFor = outage.Elapsed;
