@@ -32,6 +32,17 @@ public sealed class ModelKindValidationTests
         Assert.Equal(expected, ProjectSpecValidator.ArchitectureOf(model));
     }
 
+    [Fact]
+    public void A_spec_that_leaves_out_its_training_settings_trains_as_the_demo_does_with_the_default_kind()
+    {
+        var defaults = new TrainingSpec();
+        var demo = ModelCatalog.Find(new ModelSpec().Kind)!.SuggestedTraining;
+
+        Assert.Equal(
+            (demo.LocalEpochs, demo.BatchSize, demo.LearningRate, demo.Momentum),
+            (defaults.LocalEpochs, defaults.BatchSize, defaults.LearningRate, defaults.Momentum));
+    }
+
     [Theory]
     [MemberData(nameof(UnknownKinds))]
     public void A_kind_outside_the_catalogue_is_refused_naming_exactly_the_catalogue_kinds(string kind)

@@ -87,9 +87,11 @@ public sealed record TrainingSpec
 
     [Id(3)] public int LocalEpochs { get; init; } = 1;
 
-    [Id(4)] public int BatchSize { get; init; } = 32;
+    /// <summary>The default model kind's (softmax's) suggested batch, which <c>flops demo</c> uses too.</summary>
+    [Id(4)] public int BatchSize { get; init; } = 16;
 
-    [Id(5)] public double LearningRate { get; init; } = 0.1;
+    /// <summary>The default model kind's (softmax's) suggested step size, which <c>flops demo</c> uses too.</summary>
+    [Id(5)] public double LearningRate { get; init; } = 0.5;
 
     /// <summary>Fewest updates a round may be aggregated from.</summary>
     [Id(6)] public int MinFitClients { get; init; } = 2;
