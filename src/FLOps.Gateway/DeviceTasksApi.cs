@@ -34,6 +34,7 @@ public static class DeviceTasksApi
             .WithSummary("Give a task back: the device cannot take it")
             .WithDescription("Its round leaves the device out at once instead of waiting for the deadline. 404 when the device holds no such task (it is over already).")
             .Accepts<TaskDecline>("application/json")
+            .WithRequestExample(new TaskDecline("project-1/round-3", "the task needs more memory than the device has"))
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/models/{hash}", Model).WithName("TaskModel")
             .WithSummary("Download the global model of a pending task")

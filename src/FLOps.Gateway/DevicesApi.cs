@@ -16,6 +16,7 @@ public static class DevicesApi
             .WithSummary("Register a learner device with the tenant of the API key (Authorization: Bearer KEY)")
             .WithDescription("Answers the device's id and its token, shown once: the learner routes under /api/v1/devices/{id}/ take it in the X-Device-Token header. Register again (a new id) when a device route answers 401.")
             .Accepts<DeviceRegistrationRequest>("application/json")
+            .WithRequestExample(new DeviceRegistrationRequest("raspberry-pi-7", ["mnist"], "default", 800))
             .Produces<DeviceRegistration>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return group;
     }

@@ -17,12 +17,19 @@ public static class ProjectsApi
     public static RouteGroupBuilder MapProjectsApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup(ServiceRoutes.Projects).WithTags("Projects").AddEndpointFilter<RequireApiKey>();
-        group.MapPost("/", Submit).WithName("SubmitProject").Produces<ProjectView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        group.MapPost("/", Submit).WithName("SubmitProject")
+            .WithSummary("Submit a project: its spec (docs/spec.md lists every field, default and range)")
+            .Accepts<ProjectSpec>("application/json")
+            .WithRequestExample(new ProjectSpec { Name = "mnist", Simulation = new SimulationSpec { Devices = 10 } }).Produces<ProjectView>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         group.MapGet("/", List).WithName("ListProjects").Produces<IReadOnlyList<ProjectView>>();
         group.MapGet("/{id}", Get).WithName("GetProject").Produces<ProjectView>().ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{id}/cancel", Cancel).WithName("CancelProject").Produces<ProjectView>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{id}/model", Model).WithName("DownloadModel").Produces(StatusCodes.Status200OK, contentType: "application/octet-stream").ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapPost("/{id}/predict", Predict).WithName("Predict").Produces<PredictResponse>().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapPost("/{id}/predict", Predict).WithName("Predict")
+            .WithSummary("Score one sample with the project's latest model")
+            .WithDescription("`features` holds the model's inputs in order; for MNIST data, 784 pixels scaled to 0..1, row by row.")
+            .Accepts<PredictRequest>("application/json")
+            .WithRequestExample(new PredictRequest(new float[FLOps.Learning.Data.Mnist.FeatureCount])).Produces<PredictResponse>().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         group.MapGet("/{id}/events", Events).WithName("ProjectEvents").Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
         return group;
     }

@@ -25,6 +25,9 @@ public sealed class GatewayFixture : IAsyncLifetime
     public const string KeyOnnx = "key-of-the-onnx-tenant";
     public const string MetricsKey = "key-of-the-operator-for-metrics";
 
+    /// <summary>A tenant of its own for the OpenAPI document's examples, sent as they are (one registers a device).</summary>
+    public const string KeyExamples = "key-of-the-examples-tenant";
+
     /// <summary>The port of the operator's metrics listener, as <c>flops serve --metrics-port</c> passes it.</summary>
     public const int MetricsPort = 9465;
 
@@ -50,7 +53,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
         builder.UseOrleans(silo => silo.UseFlopsEmbedded(EmbeddedSilo.FreeTcpPort(), EmbeddedSilo.FreeTcpPort()));
-        var keys = ApiKeys.Parse($"a:{KeyA},b:{KeyB},fuzz:{KeyFuzz},onnx:{KeyOnnx}");
+        var keys = ApiKeys.Parse($"a:{KeyA},b:{KeyB},fuzz:{KeyFuzz},onnx:{KeyOnnx},examples:{KeyExamples}");
         builder.AddFlopsGateway(keys);
         builder.AddFlopsMetrics();
         _app = builder.Build();

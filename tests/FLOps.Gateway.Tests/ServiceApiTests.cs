@@ -52,6 +52,43 @@ public sealed class ServiceApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Every_operation_that_takes_a_json_body_documents_its_schema_and_an_example_the_gateway_accepts_as_it_is()
+    {
+        var paths = (await GatewayFixture.Body(await gateway.Anonymous.GetAsync("/openapi/v1.json"))).GetProperty("paths");
+        var examples = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var path in paths.EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                if (!operation.Value.TryGetProperty("requestBody", out var body) || !body.GetProperty("content").TryGetProperty("application/json", out var json))
+                {
+                    Assert.False(operation.Name == "post" && !path.Name.EndsWith("/cancel", StringComparison.Ordinal) && !operation.Value.TryGetProperty("requestBody", out _), $"POST {path.Name} documents no request body");
+                    continue;
+                }
+
+                Assert.StartsWith("#/components/schemas/", json.GetProperty("schema").GetProperty("$ref").GetString(), StringComparison.Ordinal);
+                Assert.True(json.TryGetProperty("example", out var example), $"{operation.Name.ToUpperInvariant()} {path.Name} has no example");
+                examples[$"{operation.Name} {path.Name}"] = example;
+            }
+        }
+
+        Assert.Superset(new HashSet<string> { "post /api/v1/projects", "post /api/v1/projects/{id}/predict", "post /api/v1/devices", "post /api/v1/devices/{id}/tasks/decline" }, examples.Keys.ToHashSet());
+
+        // Sent as written, by a tenant of their own: the project trains, the device registers, and the model scores the example sample.
+        var client = gateway.Client(GatewayFixture.KeyExamples);
+        var created = await client.PostAsync("/api/v1/projects", JsonContent(examples["post /api/v1/projects"]));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await GatewayFixture.Body(created)).GetProperty("id").GetString()!;
+        var registered = await client.PostAsync("/api/v1/devices", JsonContent(examples["post /api/v1/devices"]));
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        await gateway.WaitForState(client, id, "Completed");
+        var scored = await client.PostAsync($"/api/v1/projects/{id}/predict", JsonContent(examples["post /api/v1/projects/{id}/predict"]));
+        Assert.Equal(HttpStatusCode.OK, scored.StatusCode);
+    }
+
+    private static StringContent JsonContent(JsonElement body) => new(body.GetRawText(), global::System.Text.Encoding.UTF8, "application/json");
+
+    [Fact]
     public async Task Metrics_of_the_learning_are_exposed_for_prometheus()
     {
         var created = await gateway.TenantA.PostAsJsonAsync("/api/v1/projects", GatewayFixture.Spec(rounds: 1));
