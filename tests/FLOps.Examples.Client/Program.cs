@@ -10,7 +10,8 @@ await host.StartAsync();
 var flops = new FlopsClient(host.Services.GetRequiredService<IGrainFactory>(), tenant: "me");
 var project = await flops.SubmitAsync(new ProjectSpec
 {
-    Name = "mnist", Simulation = new SimulationSpec { Devices = 10 },
+    Name = "mnist",
+    Simulation = new SimulationSpec { Devices = 10 },
 });
 await foreach (var progress in flops.WatchAsync(project.Id))
     Console.WriteLine($"{progress.State} round {progress.Rounds.Count}: {progress.Rounds.LastOrDefault()?.Accuracy}");
