@@ -25,7 +25,7 @@ public static class DeviceTasksApi
 
     public static RouteGroupBuilder MapDeviceTasksApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/v1/devices/{id}").WithTags("Learner agents").AddOpenApiOperationTransformer(DocumentTokenHeader);
+        var group = routes.MapGroup("/api/v1/devices/{id}").WithTags("Learner agents").DocumentSecurity(OpenApiSecurity.DeviceToken);
         group.MapGet("/tasks/next", NextTask).WithName("NextTask")
             .WithSummary("Long-poll for the device's next task")
             .WithDescription("Holds the request until a task is pending or `wait` seconds (0 to 30, default 20) have passed. The task's `layout` names the tensors of its `parameterCount` float32, in vector order, each row-major. Unknown fields may be added: ignore them.")
@@ -46,21 +46,6 @@ public static class DeviceTasksApi
             .Accepts<Stream>("application/octet-stream")
             .Produces<UpdateReceiptView>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return group;
-    }
-
-    /// <summary>Every learner route authenticates with the device token, a header the route's signature does not show.</summary>
-    private static Task DocumentTokenHeader(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
-    {
-        operation.Parameters ??= [];
-        operation.Parameters.Add(new OpenApiParameter
-        {
-            Name = LearnerRoutes.TokenHeader,
-            In = ParameterLocation.Header,
-            Required = true,
-            Description = "The token of the device's registration (POST /api/v1/devices)",
-            Schema = new OpenApiSchema { Type = JsonSchemaType.String },
-        });
-        return Task.CompletedTask;
     }
 
     private static async Task<IResult> NextTask(string id, int? wait, HttpContext context, IGrainFactory grains, DeviceTokenIssuer tokens, CancellationToken cancellationToken)

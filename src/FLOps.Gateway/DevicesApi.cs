@@ -11,7 +11,7 @@ public static class DevicesApi
 {
     public static RouteGroupBuilder MapDevicesApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/v1/devices").WithTags("Devices").AddEndpointFilter<RequireApiKey>();
+        var group = routes.MapGroup("/api/v1/devices").WithTags("Devices").RequireTenantApiKey();
         group.MapPost("/", Register).WithName("RegisterDevice")
             .WithSummary("Register a learner device with the tenant of the API key (Authorization: Bearer KEY)")
             .WithDescription("Answers the device's id and its token, shown once: the learner routes under /api/v1/devices/{id}/ take it in the X-Device-Token header. Register again (a new id) when a device route answers 401.")

@@ -23,7 +23,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<RequireApiKey>();
         builder.Services.AddSingleton<ModelScorers>();
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(options => options.AddFlopsSecuritySchemes());
         builder.Services.ConfigureHttpJsonOptions(o => GatewayJson.Configure(o.SerializerOptions));
         // The largest body is an update of the largest model; each endpoint holds its own, smaller limit.
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<FlopsLimits>>((o, limits) => o.Limits.MaxRequestBodySize = Math.Max(limits.Value.MaxUpdateBodyBytes, limits.Value.MaxJsonBodyBytes));

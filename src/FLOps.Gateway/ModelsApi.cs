@@ -18,7 +18,7 @@ public static class ModelsApi
 {
     public static RouteGroupBuilder MapModelsApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup(ServiceRoutes.Models).WithTags("Models").AddEndpointFilter<RequireApiKey>();
+        var group = routes.MapGroup(ServiceRoutes.Models).WithTags("Models").RequireTenantApiKey();
         group.MapPost("/", Upload).WithName("UploadModel")
             .Accepts<byte[]>("application/octet-stream")
             .Produces<ModelUploadView>(StatusCodes.Status201Created)

@@ -16,7 +16,7 @@ public static class ProjectsApi
 {
     public static RouteGroupBuilder MapProjectsApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup(ServiceRoutes.Projects).WithTags("Projects").AddEndpointFilter<RequireApiKey>();
+        var group = routes.MapGroup(ServiceRoutes.Projects).WithTags("Projects").RequireTenantApiKey();
         group.MapPost("/", Submit).WithName("SubmitProject")
             .WithSummary("Submit a project: its spec (docs/spec.md lists every field, default and range)")
             .Accepts<ProjectSpec>("application/json")

@@ -46,10 +46,30 @@ public sealed class ServiceApiTests(GatewayFixture gateway)
         Assert.True(Operation(paths, "/api/v1/devices/{id}/models/{hash}", "get").GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("application/octet-stream", out _));
         foreach (var (path, method) in new[] { ("/api/v1/devices/{id}/tasks/next", "get"), ("/api/v1/devices/{id}/tasks/decline", "post"), ("/api/v1/devices/{id}/models/{hash}", "get"), ("/api/v1/devices/{id}/updates", "post") })
         {
-            var token = Operation(paths, path, method).GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "X-Device-Token");
-            Assert.Equal(("header", true), (token.GetProperty("in").GetString(), token.GetProperty("required").GetBoolean()));
+            Assert.Equal(["deviceToken"], SchemesOf(Operation(paths, path, method)));
         }
     }
+
+    [Fact]
+    public async Task The_openapi_document_names_the_api_key_and_the_device_token_as_security_schemes_and_each_operation_the_one_it_takes()
+    {
+        var document = await GatewayFixture.Body(await gateway.Anonymous.GetAsync("/openapi/v1.json"));
+        var schemes = document.GetProperty("components").GetProperty("securitySchemes");
+
+        Assert.Equal(("http", "bearer"), (schemes.GetProperty("apiKey").GetProperty("type").GetString(), schemes.GetProperty("apiKey").GetProperty("scheme").GetString()));
+        Assert.Equal(("apiKey", "header", "X-Device-Token"), (schemes.GetProperty("deviceToken").GetProperty("type").GetString(), schemes.GetProperty("deviceToken").GetProperty("in").GetString(), schemes.GetProperty("deviceToken").GetProperty("name").GetString()));
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                string[] expected = path.Name.StartsWith("/api/v1/devices/{id}/", StringComparison.Ordinal) ? ["deviceToken"] : path.Name.StartsWith("/api/v1/", StringComparison.Ordinal) ? ["apiKey"] : [];
+                Assert.True(expected.SequenceEqual(SchemesOf(operation.Value)), $"{operation.Name.ToUpperInvariant()} {path.Name}: [{string.Join(", ", SchemesOf(operation.Value))}], expected [{string.Join(", ", expected)}]");
+            }
+        }
+    }
+
+    private static string[] SchemesOf(JsonElement operation) =>
+        operation.TryGetProperty("security", out var security) ? [.. security.EnumerateArray().SelectMany(requirement => requirement.EnumerateObject().Select(s => s.Name))] : [];
 
     [Fact]
     public async Task Every_operation_that_takes_a_json_body_documents_its_schema_and_an_example_the_gateway_accepts_as_it_is()
