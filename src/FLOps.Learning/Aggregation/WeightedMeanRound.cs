@@ -27,7 +27,7 @@ public sealed class WeightedMeanRound : IAggregationRound
 {
     /// <summary>
     /// Updates folded at once. With 100 updates of 1M parameters, 16 gave 0.65–0.68 × triad, 32
-    /// gave 0.67–0.73 (within 0.9 of the batch kernel over all 100 in the same runs) and 64 no
+    /// gave 0.60–0.76 (0.9 or more of the batch kernel over all 100 in the same runs) and 64 no
     /// more (`flops bench aggregate`, BENCHMARKS.md): past 32 the kernel, not the accumulator, bounds it.
     /// </summary>
     public const int DefaultBatchSize = 32;
