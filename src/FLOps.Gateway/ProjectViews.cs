@@ -30,7 +30,8 @@ public static class ProjectViews
         return new(
             round.Round, round.Participants, round.Selected, Finite(round.Loss), Finite(round.Accuracy), round.Seconds, round.TrainingLoss, round.UpdateBytes,
             [.. round.Failures.Select(f => new DeviceFailureView(f.DeviceId, f.Reason))],
-            round.Clusters.Count == 0 ? null : [.. round.Clusters.Select(Of)]);
+            round.Clusters.Count == 0 ? null : [.. round.Clusters.Select(Of)],
+            round.FailureCount);
     }
 
     public static ClusterView Of(ClusterSummary cluster)

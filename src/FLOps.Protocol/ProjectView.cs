@@ -27,6 +27,7 @@ public sealed record ProjectView(
 /// One round. <c>loss</c> and <c>accuracy</c> are null without a held-out set, and also when the
 /// round's model has none that is a number (a model overflowed to infinity by its updates or its
 /// privacy noise): JSON cannot carry NaN or infinity, and one such round must not make the project unreadable.
+/// <c>failures</c> lists the first devices left out (at most 20, with the reason), <c>failureCount</c> counts them all.
 /// </summary>
 public sealed record RoundView(
     int Round,
@@ -38,7 +39,8 @@ public sealed record RoundView(
     double TrainingLoss,
     long UpdateBytes,
     IReadOnlyList<DeviceFailureView> Failures,
-    IReadOnlyList<ClusterView>? Clusters);
+    IReadOnlyList<ClusterView>? Clusters,
+    int FailureCount = 0);
 
 /// <summary>One edge cluster in one cycle: <c>reason</c> says why it was dropped.</summary>
 public sealed record ClusterView(string Cluster, bool Included, string? Reason, long SampleCount, long BytesToCloud, IReadOnlyList<RoundView> InnerRounds);

@@ -30,6 +30,8 @@ public sealed class BenchCommandTests
         Assert.True(triad > 0 && fedavg > 0);
         Assert.True(result.GetProperty("parallelFedavgGBs").GetDouble() > 0);
         Assert.Equal(fedavg / triad, result.GetProperty("ratio").GetDouble(), 0.01);
+        Assert.Equal(result.GetProperty("roundPathGBs").GetDouble() / triad, result.GetProperty("roundPathRatio").GetDouble(), 0.01);
+        Assert.True(result.GetProperty("roundPathRatio").GetDouble() > 0);
         Assert.Equal(6, result.GetProperty("updates").GetInt32());
         Assert.Equal(50_000, result.GetProperty("parameters").GetInt32());
     }

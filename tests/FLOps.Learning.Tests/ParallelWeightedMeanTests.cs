@@ -12,7 +12,7 @@ public class ParallelWeightedMeanTests
     [InlineData(10, 20_000, 3)]
     public void Equals_a_streaming_round_bit_for_bit(int updateCount, int length, int parallelism)
     {
-        var (updates, counts) = RandomUpdates(updateCount, length, seed: (updateCount * 31) + length);
+        var (updates, counts) = UpdateSamples.Random(updateCount, length, seed: (updateCount * 31) + length);
 
         var round = new WeightedMeanRound(length);
         for (var k = 0; k < updateCount; k++)
@@ -23,20 +23,20 @@ public class ParallelWeightedMeanTests
         var expected = round.Complete();
         var actual = ParallelWeightedMean.Compute(updates.Select(u => (ReadOnlyMemory<float>)u).ToArray(), counts, parallelism);
 
-        Assert.Equal(BitsOf(expected), BitsOf(actual));
+        Assert.Equal(UpdateSamples.BitsOf(expected), UpdateSamples.BitsOf(actual));
     }
 
     [Fact]
     public void The_degree_of_parallelism_does_not_change_a_bit()
     {
-        var (updates, counts) = RandomUpdates(7, (4 * ParallelWeightedMean.TileLength) + 5, seed: 3);
+        var (updates, counts) = UpdateSamples.Random(7, (4 * ParallelWeightedMean.TileLength) + 5, seed: 3);
         var memories = updates.Select(u => (ReadOnlyMemory<float>)u).ToArray();
 
         var one = ParallelWeightedMean.Compute(memories, counts, 1);
 
         foreach (var parallelism in new[] { 2, 3, 8, -1 })
         {
-            Assert.Equal(BitsOf(one), BitsOf(ParallelWeightedMean.Compute(memories, counts, parallelism)));
+            Assert.Equal(UpdateSamples.BitsOf(one), UpdateSamples.BitsOf(ParallelWeightedMean.Compute(memories, counts, parallelism)));
         }
     }
 
@@ -62,26 +62,4 @@ public class ParallelWeightedMeanTests
         Assert.Contains("Update 1", poisoned.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => ParallelWeightedMean.Compute([new float[] { float.PositiveInfinity, 2 }, new float[] { float.NegativeInfinity, 4 }], [1, 1]));
     }
-
-    private static (float[][] Updates, long[] Counts) RandomUpdates(int count, int length, int seed)
-    {
-        var random = new Random(seed);
-        var updates = new float[count][];
-        var counts = new long[count];
-        for (var k = 0; k < count; k++)
-        {
-            updates[k] = new float[length];
-            for (var i = 0; i < length; i++)
-            {
-                // Wide exponents so that rounding, not just the arithmetic, is put to the test.
-                updates[k][i] = (float)((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-6, 7)));
-            }
-
-            counts[k] = random.Next(1, 100_000);
-        }
-
-        return (updates, counts);
-    }
-
-    private static int[] BitsOf(float[] values) => Array.ConvertAll(values, BitConverter.SingleToInt32Bits);
 }

@@ -1,5 +1,6 @@
 using FLOps.Abstractions.Models;
 using FLOps.Abstractions.Projects;
+using FLOps.Abstractions.Rounds;
 using Orleans.Concurrency;
 
 namespace FLOps.Abstractions.Edge;
@@ -9,18 +10,15 @@ namespace FLOps.Abstractions.Edge;
 /// <c>{projectId}/{cycle}@{cluster}</c> (a retried cycle <c>{projectId}/{cycle}.{attempt}@{cluster}</c>)
 /// and placed only on that cluster's silos. It runs the cycle's inner rounds among the cluster's
 /// devices (each a round grain of the same cluster) and sends the cloud one weighted partial
-/// result: the cluster model and its sample count.
+/// result: the cluster model and its sample count. Its inner rounds report to it through
+/// <see cref="IRoundParent.OnRoundEnded"/>.
 /// </summary>
 [Alias("flops.IEdgeAggregatorGrain")]
-public interface IEdgeAggregatorGrain : IGrainWithStringKey
+public interface IEdgeAggregatorGrain : IRoundParent
 {
     /// <summary>Starts the cycle, or resumes it (its current inner round), or reports its result again; harmless to repeat.</summary>
     [Alias("Start")]
     Task Start(EdgeCyclePlan plan);
-
-    /// <summary>Called by the cluster's inner round grain when it ended.</summary>
-    [Alias("OnInnerRoundEnded"), OneWay]
-    Task OnInnerRoundEnded(RoundOutcome outcome);
 
     /// <summary>Stops the cycle (the project was cancelled or the cloud dropped the cluster).</summary>
     [Alias("Abort")]

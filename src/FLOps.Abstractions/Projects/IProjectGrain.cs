@@ -1,13 +1,14 @@
-using Orleans.Concurrency;
+using FLOps.Abstractions.Rounds;
 
 namespace FLOps.Abstractions.Projects;
 
 /// <summary>
 /// One federated-learning project, keyed by its id: it owns the spec, the state machine, the
-/// per-round history and the reference to the current global model, and drives the rounds.
+/// per-round history and the reference to the current global model, and drives the rounds
+/// (each reports back through <see cref="IRoundParent.OnRoundEnded"/>).
 /// </summary>
 [Alias("flops.IProjectGrain")]
-public interface IProjectGrain : IGrainWithStringKey
+public interface IProjectGrain : IRoundParent
 {
     /// <summary>
     /// Accepts a spec of <paramref name="tenant"/>'s and starts training on that tenant's devices
@@ -35,14 +36,6 @@ public interface IProjectGrain : IGrainWithStringKey
 
     [Alias("Unsubscribe")]
     Task Unsubscribe(IProjectObserver observer);
-
-    /// <summary>
-    /// Called by the project's round grain when a round ended, with its result. One-way, so that
-    /// a round never waits on its project while the project may be waiting on the round; a
-    /// round offers its outcome again whenever the project asks it to start.
-    /// </summary>
-    [Alias("OnRoundEnded"), OneWay]
-    Task OnRoundEnded(RoundOutcome outcome);
 }
 
 /// <summary>Receives progress of one project (for CLIs, the gateway's event stream, client libraries).</summary>

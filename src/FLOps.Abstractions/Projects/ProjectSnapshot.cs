@@ -29,7 +29,11 @@ public sealed record RoundSummary
     /// <summary>Bytes of accepted updates that reached the aggregator.</summary>
     [Id(7)] public long UpdateBytes { get; init; }
 
-    /// <summary>Devices left out of the round and why (failed, timed out).</summary>
+    /// <summary>
+    /// Devices left out of the round and why (failed, timed out): the first
+    /// <see cref="MaxListedDevices"/> of <see cref="FailureCount"/>, so that a project's history
+    /// does not grow with its devices. (Summaries stored before the cap list every one.)
+    /// </summary>
     [Id(8)] public IReadOnlyList<DeviceFailure> Failures { get; init; } = [];
 
     /// <summary>The global model this round produced.</summary>
@@ -38,7 +42,10 @@ public sealed record RoundSummary
     /// <summary>The global model this round started from.</summary>
     [Id(10)] public ModelRef BaseModel { get; init; } = ModelRef.None;
 
-    /// <summary>Devices whose updates were aggregated, in ordinal order.</summary>
+    /// <summary>
+    /// Left empty: which devices were aggregated is the round grain's to keep
+    /// (<c>IRoundGrain.GetParticipantIds</c>), not every summary's. Summaries stored before held them here.
+    /// </summary>
     [Id(11)] public IReadOnlyList<string> ParticipantIds { get; init; } = [];
 
     /// <summary>How often the round was resumed from its journal on a new activation (after a silo died).</summary>
@@ -47,7 +54,10 @@ public sealed record RoundSummary
     /// <summary>Updates refused before the round closed (too late for an earlier attempt, twice, not selected, malformed).</summary>
     [Id(13)] public int RefusedUpdates { get; init; }
 
-    /// <summary>Updates that failed validation (shape, NaN or infinity, norm bound), by device, with the reason.</summary>
+    /// <summary>
+    /// Updates that failed validation (shape, NaN or infinity, norm bound), by device, with the
+    /// reason: the first <see cref="MaxListedDevices"/> of <see cref="RejectionCount"/>.
+    /// </summary>
     [Id(14)] public IReadOnlyList<DeviceFailure> Rejections { get; init; } = [];
 
     /// <summary>Differential privacy: the clipping bound used this round; <c>null</c> without privacy.</summary>
@@ -70,6 +80,21 @@ public sealed record RoundSummary
 
     /// <summary>Hierarchical mode: this summary is a cycle; each edge cluster's part in it, included or dropped with the reason.</summary>
     [Id(21)] public IReadOnlyList<ClusterSummary> Clusters { get; init; } = [];
+
+    /// <summary>Failed devices beyond those listed in <see cref="Failures"/>.</summary>
+    [Id(22)] public int UnlistedFailures { get; init; }
+
+    /// <summary>Rejected devices beyond those listed in <see cref="Rejections"/>.</summary>
+    [Id(23)] public int UnlistedRejections { get; init; }
+
+    /// <summary>How many <see cref="Failures"/> and <see cref="Rejections"/> list at most: enough to see why.</summary>
+    public const int MaxListedDevices = 20;
+
+    /// <summary>Devices that failed or timed out, listed or not.</summary>
+    public int FailureCount => Failures.Count + UnlistedFailures;
+
+    /// <summary>Devices whose update was rejected, listed or not.</summary>
+    public int RejectionCount => Rejections.Count + UnlistedRejections;
 }
 
 /// <summary>One edge cluster in one cycle of a hierarchical project.</summary>

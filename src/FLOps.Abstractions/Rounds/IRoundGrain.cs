@@ -32,6 +32,13 @@ public interface IRoundGrain : IGrainWithStringKey
     [Alias("GetRefusals")]
     Task<RoundRefusals> GetRefusals();
 
+    /// <summary>
+    /// The devices whose updates the round aggregated (so far, while it is open), in ordinal
+    /// order. Only the round keeps them; its summary in the project's history holds the count.
+    /// </summary>
+    [Alias("GetParticipantIds")]
+    Task<IReadOnlyList<string>> GetParticipantIds();
+
     /// <summary>The grain of a round number's first attempt is <c>{projectId}/{round}</c>, of a retry <c>{projectId}/{round}.{attempt}</c>.</summary>
     public static string KeyFor(string projectId, int round, int attempt = 0) =>
         attempt == 0 ? $"{projectId}/{round}" : $"{projectId}/{round}.{attempt}";
@@ -67,8 +74,27 @@ public sealed record RoundPlan
     /// <summary>0 for the first attempt at this round number; retries count up.</summary>
     [Id(7)] public int Attempt { get; init; }
 
-    /// <summary>Set for an inner round of a hierarchical cycle: the round reports to its edge aggregator, not to the project.</summary>
+    /// <summary>Set for an inner round of a hierarchical cycle (its journal and metrics are the edge aggregator's).</summary>
     [Id(8)] public EdgeRoundContext? Edge { get; init; }
+
+    /// <summary>
+    /// The <see cref="IRoundParent"/> that hears the outcome (the project, or the edge aggregator
+    /// of an inner round). <c>null</c> in plans stored before it existed: see <see cref="ParentOf"/>.
+    /// </summary>
+    [Id(11)] public GrainId? Parent { get; init; }
+
+    /// <summary>
+    /// Who hears how the round ended: <see cref="Parent"/>, or for a plan stored without one, the
+    /// edge aggregator it names or else its project.
+    /// </summary>
+    public static IRoundParent ParentOf(RoundPlan plan, IGrainFactory grains)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(grains);
+        return plan.Parent is { } parent ? grains.GetGrain<IRoundParent>(parent)
+            : plan.Edge is { } edge ? grains.GetGrain<Edge.IEdgeAggregatorGrain>(edge.AggregatorKey)
+            : grains.GetGrain<IProjectGrain>(plan.ProjectId);
+    }
 
     /// <summary>The tensors of the model's parameter vector, in its order, for the tasks.</summary>
     [Id(10)] public IReadOnlyList<TensorShape> Layout { get; init; } = [];

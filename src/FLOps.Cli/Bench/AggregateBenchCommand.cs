@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using FLOps.Grains.Rounds;
+using FLOps.Learning.Aggregation;
 using FLOps.Learning.Benchmarks;
 
 namespace FLOps.Cli.Bench;
@@ -47,7 +49,7 @@ public static class AggregateBenchCommand
         AggregationThroughputResult result;
         try
         {
-            result = await Task.Run(() => AggregationThroughput.Measure(options, line => stdout.WriteLine(line)), cancellationToken);
+            result = await Task.Run(() => AggregationThroughput.Measure(options, line => stdout.WriteLine(line), RoundPath), cancellationToken);
         }
         catch (Exception e) when (e is OutOfMemoryException or InvalidOperationException or ArgumentException)
         {
@@ -62,6 +64,7 @@ public static class AggregateBenchCommand
         await Row(stdout, "FedAvg streaming (WeightedMeanRound)", result.StreamingFedavgGBs, result.StreamingRatio);
         await Row(stdout, "FedAvg tiled batch (1 thread)", result.FedavgGBs, result.Ratio);
         await Row(stdout, $"FedAvg tiled batch ({result.Cores} threads)", result.ParallelFedavgGBs, result.ParallelRatio);
+        await Row(stdout, "round path (RoundAggregation, 1 by 1)", result.RoundPathGBs, result.RoundPathRatio);
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"(STREAM's convention, counting the triad's writes too: {result.TriadStreamGBs:F2} GB/s)"));
         if (json)
         {
@@ -77,6 +80,8 @@ public static class AggregateBenchCommand
                 parallelRatio = Math.Round(result.ParallelRatio, 3),
                 streamingFedavgGBs = Math.Round(result.StreamingFedavgGBs, 3),
                 streamingRatio = Math.Round(result.StreamingRatio, 3),
+                roundPathGBs = Math.Round(result.RoundPathGBs, 3),
+                roundPathRatio = Math.Round(result.RoundPathRatio, 3),
                 repetitions = result.Repetitions,
                 cores = result.Cores,
             };
@@ -84,6 +89,18 @@ public static class AggregateBenchCommand
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>What a round grain runs as FedAvg updates arrive: <see cref="RoundAggregation"/>, one update at a time.</summary>
+    private static float[] RoundPath(IReadOnlyList<float[]> updates, IReadOnlyList<long> sampleCounts)
+    {
+        var aggregation = new RoundAggregation(new FedAvgStrategy(), new float[updates[0].Length], round: 1);
+        for (var k = 0; k < updates.Count; k++)
+        {
+            aggregation.Add(updates[k], sampleCounts[k]);
+        }
+
+        return aggregation.Complete().Parameters;
     }
 
     private static Task Row(TextWriter stdout, string kernel, double gbs, double ratio) =>

@@ -272,7 +272,7 @@ public static class DemoRunner
         var csv = new StringBuilder("round,participants,selected,accuracy,loss,training_loss,seconds,update_bytes,refused,rejected\n");
         foreach (var r in result.History!)
         {
-            csv.Append(CultureInfo.InvariantCulture, $"{r.Round},{r.Participants},{r.Selected},{r.Accuracy:R},{r.Loss:R},{r.TrainingLoss:R},{r.Seconds:R},{r.UpdateBytes},{r.RefusedUpdates},{r.Rejections.Count}\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{r.Round},{r.Participants},{r.Selected},{r.Accuracy:R},{r.Loss:R},{r.TrainingLoss:R},{r.Seconds:R},{r.UpdateBytes},{r.RefusedUpdates},{r.RejectionCount}\n");
         }
 
         await File.WriteAllTextAsync(Path.Combine(directory, "rounds.csv"), csv.ToString());

@@ -83,7 +83,8 @@ public sealed class EdgeAggregatorGrain(
         }
     }
 
-    public async Task OnInnerRoundEnded(RoundOutcome outcome)
+    /// <summary>Called by the cluster's inner round grain when it ended.</summary>
+    public async Task OnRoundEnded(RoundOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
         if (S.Status != EdgeCycleStatus.Running || outcome.Round != S.InnerRound)
@@ -150,6 +151,7 @@ public sealed class EdgeAggregatorGrain(
             Seed = ProjectSeeds.OfRound(plan.ProjectSeed, flatRound),
             StrategyState = S.StrategyState,
             Edge = new EdgeRoundContext { AggregatorKey = Key, Cluster = plan.Cluster, Cycle = plan.Cycle },
+            Parent = this.GetGrainId(),
             Layout = plan.Layout,
         });
     }

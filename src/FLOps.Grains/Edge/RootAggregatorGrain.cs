@@ -93,18 +93,9 @@ public sealed class RootAggregatorGrain(
     public async Task Start(RoundPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        switch (S.Status)
+        if (!await RoundLifecycle.ShouldBegin(S.Status, ReportOutcome, CheckClusters))
         {
-            case RoundStatus.NotStarted:
-                break;
-            case RoundStatus.Closed or RoundStatus.Failed:
-                await ReportOutcome();
-                return;
-            case RoundStatus.Open:
-                CheckClusters();
-                return;
-            default:
-                return;
+            return;
         }
 
         var training = plan.Spec.Training;
@@ -292,7 +283,10 @@ public sealed class RootAggregatorGrain(
 
         var reported = S.Clusters.Where(c => c.Value.Status == ClusterStatus.Reported).ToList();
         var needed = Math.Max(1, plan.Spec.Training.MinFitClusters);
-        if (reported.Count >= needed)
+
+        // Every cluster has ended here (reported or dropped): the round's quorum rule decides.
+        var decision = RoundDeadline.Decide(S.Deadline!.Value, S.Deadline.Value, reported.Count, S.Clusters.Count, S.Clusters.Count, needed);
+        if (decision == RoundDecision.CloseWithQuorum)
         {
             S.Summary = await Aggregate(plan, reported);
             S.Status = RoundStatus.Closed;
@@ -337,10 +331,10 @@ public sealed class RootAggregatorGrain(
             TrainingLoss = TrainingLosses.WeightedMean([.. lastInner.Select(r => (r.TrainingLoss, r.SampleCount))]),
             UpdateBytes = reported.Sum(c => c.Value.BytesToCloud),
             SampleCount = samples,
-            Failures = [.. lastInner.SelectMany(r => r.Failures)],
+            Failures = RoundSummaries.Listed(lastInner.SelectMany(r => r.Failures)),
+            UnlistedFailures = RoundSummaries.Unlisted(lastInner.Sum(r => r.FailureCount)),
             Model = model,
             BaseModel = plan.GlobalModel,
-            ParticipantIds = [.. lastInner.SelectMany(r => r.ParticipantIds).Order(StringComparer.Ordinal)],
             Clusters = [.. S.Clusters.Select(c => new ClusterSummary
             {
                 Cluster = c.Key,
@@ -353,12 +347,7 @@ public sealed class RootAggregatorGrain(
         };
     }
 
-    private Task ReportOutcome()
-    {
-        var plan = S.Plan!;
-        var outcome = RoundTimers.OutcomeOf(plan, S.Status, S.Summary, S.FailureReason);
-        return GrainFactory.GetGrain<IProjectGrain>(plan.ProjectId).OnRoundEnded(outcome);
-    }
+    private Task ReportOutcome() => RoundLifecycle.Report(GrainFactory, S.Plan!, S.Status, S.Summary, S.FailureReason);
 
     /// <summary>A device's edge cluster: the one its key names, else <c>default</c>.</summary>
     public static string ClusterOfDevice(string deviceId) => EdgeKeys.ClusterOf(deviceId) ?? "default";

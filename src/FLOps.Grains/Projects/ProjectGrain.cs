@@ -331,6 +331,7 @@ public sealed class ProjectGrain(
             Seed = S.CurrentAttempt == 0 ? seed : StableHash.Combine(seed, S.CurrentAttempt),
             StrategyState = S.StrategyState,
             Layout = S.Layout,
+            Parent = this.GetGrainId(),
         };
         if (IsHierarchical)
         {

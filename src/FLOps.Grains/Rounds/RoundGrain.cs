@@ -1,15 +1,11 @@
-using System.Numerics.Tensors;
 using FLOps.Abstractions.Devices;
-using FLOps.Abstractions.Edge;
 using FLOps.Abstractions.Models;
 using FLOps.Abstractions.Projects;
 using FLOps.Abstractions.Rounds;
 using FLOps.Grains.Placement;
-using FLOps.Grains.Projects;
 using FLOps.Grains.Services;
 using FLOps.Grains.Telemetry;
 using FLOps.Learning.Aggregation;
-using FLOps.Learning.Privacy;
 using FLOps.Learning.Validation;
 using Microsoft.Extensions.Logging;
 
@@ -33,29 +29,26 @@ public sealed class RoundGrain(
     TimeProvider time,
     ILogger<RoundGrain> logger) : Grain, IRoundGrain
 {
-    /// <summary>How many refusal reasons a round keeps (the count goes on).</summary>
-    public const int MaxRecordedRefusals = 20;
-
     private static readonly TimeSpan HandOutAgainAfter = TimeSpan.FromSeconds(20);
 
     /// <summary>How soon a task that did not reach its device (its silo died) is sent again.</summary>
     private static readonly TimeSpan DeliverAgainAfter = TimeSpan.FromSeconds(1);
 
-    private readonly Dictionary<string, JournaledUpdate> _accepted = new(StringComparer.Ordinal);
-
     /// <summary>Devices whose journaled update this activation skipped: their next valid update takes its place.</summary>
     private readonly HashSet<string> _skipped = new(StringComparer.Ordinal);
+
+    /// <summary>Built once per activation, from the plan (which never changes once stored).</summary>
     private IAggregationStrategy? _strategy;
-    private IAggregationRound? _aggregation;
-    private float[] _global = [];
-    private ServerSideFixedClipping? _privacy;
+    private RoundAggregation? _aggregation;
+    private RoundLedger? _ledger;
     private IGrainTimer? _deadlineTimer;
     private IGrainTimer? _closeTimer;
-    private HashSet<string>? _participantSet;
     private DateTimeOffset _lastHandOut;
     private System.Diagnostics.Activity? _span;
 
     private RoundGrainState S => state.State;
+
+    private RoundLedger Ledger => _ledger ??= new RoundLedger(S);
 
     private string Key => this.GetPrimaryKeyString();
 
@@ -71,7 +64,7 @@ public sealed class RoundGrain(
         {
             // Rows journaled before today's checks (or by a bug) are checked again: one bad row
             // must not make every activation of the round throw.
-            var check = UpdateValidator.Check(update.Parameters, _global, update.SampleCount, MaxSampleCount, maxUpdateNorm: null);
+            var check = UpdateValidator.Check(update.Parameters, _aggregation!.Global, update.SampleCount, RoundUpdateCheck.MaxSampleCount(S), maxUpdateNorm: null);
             if (check.IsValid)
             {
                 Accept(update);
@@ -88,7 +81,7 @@ public sealed class RoundGrain(
         _span = FlopsTracing.StartRound(S.Plan!, S.Participants.Count, resumed: true);
         ArmDeadline();
         FlopsMetrics.RoundOpen(Key, S.Plan!.ProjectId, S.Deadline!.Value);
-        logger.LogInformation("Round {RoundKey} resumed with {Accepted} journaled updates of {Participants}", Key, _accepted.Count, S.Participants.Count);
+        logger.LogInformation("Round {RoundKey} resumed with {Accepted} journaled updates of {Participants}", Key, Ledger.Accepted, S.Participants.Count);
         // The participants may have lost their task with the silo that died.
         HandOutAgainIfDue();
         CloseIfEveryoneReported();
@@ -97,26 +90,13 @@ public sealed class RoundGrain(
     public async Task Start(RoundPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        switch (S.Status)
+        if (!await RoundLifecycle.ShouldBegin(S.Status, ReportOutcome, HandOutAgainIfDue))
         {
-            case RoundStatus.NotStarted:
-                break;
-            case RoundStatus.Closed or RoundStatus.Failed:
-                // Asked again by the project: the outcome did not reach it (its silo may have died).
-                await ReportOutcome();
-                return;
-            case RoundStatus.Open:
-                HandOutAgainIfDue();
-                return;
-            default:
-                return;
+            return;
         }
 
         var training = plan.Spec.Training;
-        var strategy = StrategyCatalog.Create(plan.Spec.Strategy.Name, plan.Spec.Strategy.Parameters);
-        var participants = strategy.SelectParticipants(
-            plan.AvailableDevices,
-            new ParticipantSelection(training.FractionFit, training.MinFitClients, plan.Seed, plan.Round));
+        var participants = RoundSelection.Participants(plan, StrategyOf(plan));
 
         // What can fail (reading the global model and the strategy's state) comes before the round
         // stores itself Open: a round stored Open is one the project's ticks take as running, so it
@@ -127,6 +107,7 @@ public sealed class RoundGrain(
         S.Plan = plan;
         S.Status = RoundStatus.Open;
         S.Participants = [.. participants];
+        _ledger = new RoundLedger(S);
         S.OpenedAt = now;
         S.Deadline = now + TimeSpan.FromSeconds(training.RoundTimeoutSeconds);
         await state.WriteStateAsync();
@@ -144,11 +125,11 @@ public sealed class RoundGrain(
     public async Task<UpdateReceipt> SubmitUpdate(DeviceUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
-        var (refusal, reason, problem) = Check(update);
+        var (refusal, reason, problem) = RoundUpdateCheck.Check(S, Key, Ledger, update, _aggregation?.Global ?? []);
         if (refusal == UpdateRefusal.Malformed)
         {
             // A malformed or out-of-bound update: the device is left out of the round, with the reason.
-            S.Rejections.Add(new DeviceFailure(update.DeviceId, reason!));
+            Ledger.Reject(update.DeviceId, reason!);
             await state.WriteStateAsync();
             FlopsMetrics.UpdateNotCounted(S.Plan!.ProjectId, FlopsMetrics.RejectedOutcome, FlopsMetrics.ReasonOf(problem));
             logger.LogWarning("Round {RoundKey} rejected the update of {DeviceId}: {Reason}", Key, update.DeviceId, reason);
@@ -167,20 +148,10 @@ public sealed class RoundGrain(
                 return UpdateReceipt.Accept;
             }
 
-            (refusal, reason) = (UpdateRefusal.Duplicate, $"device '{update.DeviceId}' already sent its update for round {S.Plan!.Round}");
+            (refusal, reason, _) = RoundUpdateCheck.Duplicate(update.DeviceId, S.Plan!.Round);
         }
 
-        S.Refused++;
-        if (S.Status is RoundStatus.Closed or RoundStatus.Failed or RoundStatus.Aborted)
-        {
-            S.RefusedAfterClose++;
-        }
-
-        if (S.RefusalReasons.Count < MaxRecordedRefusals)
-        {
-            S.RefusalReasons.Add($"{update.DeviceId}: {reason}");
-        }
-
+        Ledger.Refuse(update.DeviceId, reason!, afterClose: S.Status is RoundStatus.Closed or RoundStatus.Failed or RoundStatus.Aborted);
         await state.WriteStateAsync();
         FlopsMetrics.UpdateNotCounted(S.Plan?.ProjectId ?? "", refusal == UpdateRefusal.Late ? FlopsMetrics.LateOutcome : FlopsMetrics.RefusedOutcome, FlopsMetrics.ReasonOf(refusal));
         logger.LogInformation("Round {RoundKey} refused an update from {DeviceId}: {Reason}", Key, update.DeviceId, reason);
@@ -189,18 +160,24 @@ public sealed class RoundGrain(
 
     public async Task ReportFailure(string deviceId, string reason)
     {
-        if (S.Status != RoundStatus.Open || !IsParticipant(deviceId) || HasReported(deviceId))
+        if (S.Status != RoundStatus.Open || !Ledger.IsParticipant(deviceId) || Ledger.HasReported(deviceId))
         {
             return;
         }
 
-        S.Failures.Add(new DeviceFailure(deviceId, reason));
+        Ledger.Fail(deviceId, reason);
         await state.WriteStateAsync();
         logger.LogWarning("Device {DeviceId} failed in round {RoundKey}: {Reason}", deviceId, Key, reason);
         CloseIfEveryoneReported();
     }
 
     public Task<RoundRefusals> GetRefusals() => Task.FromResult(new RoundRefusals(S.Refused, S.RefusedAfterClose, [.. S.RefusalReasons]));
+
+    /// <summary>A round closed before <see cref="RoundGrainState.Aggregated"/> existed kept the ids in its summary.</summary>
+    public Task<IReadOnlyList<string>> GetParticipantIds() => Task.FromResult<IReadOnlyList<string>>(
+        S.Status != RoundStatus.Closed ? Ledger.AcceptedIds()
+        : S.Aggregated.Count > 0 ? [.. S.Aggregated]
+        : [.. S.Summary?.ParticipantIds ?? []]);
 
     public async Task Abort(string reason)
     {
@@ -211,7 +188,7 @@ public sealed class RoundGrain(
             S.FailureReason = reason;
             await state.WriteStateAsync();
             FlopsMetrics.RoundNotOpen(Key);
-            FlopsTracing.EndRound(_span, "aborted", _accepted.Count, accuracy: null);
+            FlopsTracing.EndRound(_span, "aborted", Ledger.Accepted, accuracy: null);
             _span = null;
             logger.LogInformation("Round {RoundKey} aborted: {Reason}", Key, reason);
         }
@@ -221,19 +198,20 @@ public sealed class RoundGrain(
     {
         // A round still open when its silo stops is resumed elsewhere, under a span (and deadline series) of its own.
         FlopsMetrics.RoundNotOpen(Key);
-        FlopsTracing.EndRound(_span, "interrupted", _accepted.Count, accuracy: null);
+        FlopsTracing.EndRound(_span, "interrupted", _ledger?.Accepted ?? 0, accuracy: null);
         _span = null;
         return Task.CompletedTask;
     }
 
+    private IAggregationStrategy StrategyOf(RoundPlan plan) =>
+        _strategy ??= StrategyCatalog.Create(plan.Spec.Strategy.Name, plan.Spec.Strategy.Parameters);
+
     private async Task BeginAggregation(RoundPlan plan)
     {
         var global = await models.GetAsync(plan.GlobalModel);
-        _global = global;
-        _privacy = plan.Spec.Privacy is { } privacy ? new ServerSideFixedClipping(privacy.ClippingNorm, privacy.NoiseMultiplier) : null;
-        _strategy = StrategyCatalog.Create(plan.Spec.Strategy.Name, plan.Spec.Strategy.Parameters);
-        _strategy.ImportState(await LoadStrategyState(plan.StrategyState));
-        _aggregation = _strategy.BeginRound(global, plan.Round);
+        var strategy = StrategyOf(plan);
+        strategy.ImportState(await LoadStrategyState(plan.StrategyState));
+        _aggregation = RoundAggregation.For(plan, strategy, global);
     }
 
     /// <summary>The plan's state references resolved from the model store (the plan is grain state, so a resumed round imports the same).</summary>
@@ -286,12 +264,10 @@ public sealed class RoundGrain(
         return true;
     }
 
-    /// <summary>Under differential privacy the update is clipped here, so that a resumed round clips its journaled updates the same way.</summary>
     private void Accept(JournaledUpdate update)
     {
-        var parameters = _privacy is null ? update.Parameters : _privacy.Clip(update.Parameters, _global);
-        _aggregation!.Add(parameters, update.SampleCount);
-        _accepted[update.DeviceId] = update;
+        _aggregation!.Add(update.Parameters, update.SampleCount);
+        Ledger.Accept(update.DeviceId, update.SampleCount, update.TrainingLoss, update.Parameters.Length);
     }
 
     /// <summary>
@@ -319,7 +295,7 @@ public sealed class RoundGrain(
             return;
         }
 
-        var missing = S.Participants.Where(id => !HasReported(id)).ToList();
+        var missing = Ledger.Missing();
         if (missing.Count > 0)
         {
             _lastHandOut = now;
@@ -344,14 +320,14 @@ public sealed class RoundGrain(
             BatchSize = training.BatchSize,
             LearningRate = training.LearningRate,
             Momentum = training.Momentum,
-            ProximalMu = StrategyCatalog.Create(plan.Spec.Strategy.Name, plan.Spec.Strategy.Parameters).ProximalMu,
+            ProximalMu = StrategyOf(plan).ProximalMu,
             Seed = plan.Seed,
             SimulatedLatencySeconds = plan.Spec.Simulation?.LatencySeconds ?? 0,
             ByzantineDevices = plan.Spec.Simulation?.ByzantineDevices ?? 0,
             ByzantineAttack = plan.Spec.Simulation?.ByzantineAttack,
             ProjectId = plan.ProjectId,
             Tenant = plan.Tenant,
-            MaxSampleCount = MaxSampleCount,
+            MaxSampleCount = RoundUpdateCheck.MaxSampleCount(S),
             Layout = plan.Layout,
         };
 
@@ -376,7 +352,7 @@ public sealed class RoundGrain(
         var failures = new List<DeviceFailure>();
         for (var i = 0; i < calls.Length; i++)
         {
-            if (calls[i].Exception?.GetBaseException() is not { } e || S.Status != RoundStatus.Open || HasReported(participants[i]))
+            if (calls[i].Exception?.GetBaseException() is not { } e || S.Status != RoundStatus.Open || Ledger.HasReported(participants[i]))
             {
                 continue;
             }
@@ -393,7 +369,11 @@ public sealed class RoundGrain(
 
         if (failures.Count > 0)
         {
-            S.Failures.AddRange(failures);
+            foreach (var (deviceId, reason) in failures)
+            {
+                Ledger.Fail(deviceId, reason);
+            }
+
             await state.WriteStateAsync();
         }
 
@@ -410,67 +390,12 @@ public sealed class RoundGrain(
     }
 
     /// <summary>
-    /// Why an update cannot be aggregated, or <see cref="UpdateRefusal.None"/>.
-    /// <see cref="UpdateRefusal.Malformed"/> marks a participant's first update that fails
-    /// <see cref="UpdateValidator"/> (shape, sample count, NaN or infinity, norm bound): the device
-    /// is then left out of the round. Other refusals change nothing.
-    /// </summary>
-    private (UpdateRefusal Refusal, string? Reason, UpdateProblem Problem) Check(DeviceUpdate update)
-    {
-        var round = S.Plan?.Round;
-        if (S.Status != RoundStatus.Open)
-        {
-            return (UpdateRefusal.Late, S.Status == RoundStatus.NotStarted ? "the round has not started" : $"round {round} is closed ({S.Status})", UpdateProblem.None);
-        }
-
-        // Simulated devices and the gateway name the task; the round is that task.
-        if (update.TaskId != Key || update.Round != round)
-        {
-            return (UpdateRefusal.WrongTask, $"the update is for task '{update.TaskId}' (round {update.Round}), not '{Key}' (round {round})", UpdateProblem.None);
-        }
-
-        if (update.BaseModelHash != S.Plan!.GlobalModel.Hash)
-        {
-            return (UpdateRefusal.Stale, $"the update was trained from model '{update.BaseModelHash}', not this round's {S.Plan.GlobalModel.Hash}", UpdateProblem.None);
-        }
-
-        if (!IsParticipant(update.DeviceId))
-        {
-            return (UpdateRefusal.NotSelected, $"device '{update.DeviceId}' was not selected for round {round}", UpdateProblem.None);
-        }
-
-        if (_accepted.ContainsKey(update.DeviceId))
-        {
-            return (UpdateRefusal.Duplicate, $"device '{update.DeviceId}' already sent its update for round {round}", UpdateProblem.None);
-        }
-
-        if (HasReported(update.DeviceId))
-        {
-            return (UpdateRefusal.Duplicate, $"device '{update.DeviceId}' was already left out of round {round}", UpdateProblem.None);
-        }
-
-        var check = UpdateValidator.Check(update.Parameters.Value, _global, update.SampleCount, MaxSampleCount, S.Plan.Spec.Validation?.MaxUpdateNorm);
-        return (check.IsValid ? UpdateRefusal.None : UpdateRefusal.Malformed, check.Reason, check.Problem);
-    }
-
-    private long MaxSampleCount => S.Plan?.Spec.Validation?.MaxSampleCount ?? UpdateValidator.DefaultMaxSampleCount;
-
-    /// <summary>Participant lookups by hash: a round of N devices checks N updates.</summary>
-    private bool IsParticipant(string deviceId) =>
-        (_participantSet is { } set && set.Count == S.Participants.Count ? set : _participantSet = new(S.Participants, StringComparer.Ordinal)).Contains(deviceId);
-
-    private bool HasReported(string deviceId) =>
-        _accepted.ContainsKey(deviceId) || S.Failures.Any(f => f.DeviceId == deviceId) || S.Rejections.Any(f => f.DeviceId == deviceId);
-
-    private int ReportedCount => _accepted.Count + S.Failures.Count + S.Rejections.Count;
-
-    /// <summary>
     /// Closing runs in its own turn (a one-shot timer), so the device whose update completed the
     /// round gets its receipt at once instead of waiting for aggregation and the next round.
     /// </summary>
     private void CloseIfEveryoneReported()
     {
-        if (S.Status == RoundStatus.Open && _closeTimer is null && ReportedCount >= S.Participants.Count)
+        if (S.Status == RoundStatus.Open && _closeTimer is null && Ledger.EveryoneReported)
         {
             _closeTimer = this.At(time.GetUtcNow(), time, static grain => grain.Close());
         }
@@ -486,26 +411,23 @@ public sealed class RoundGrain(
         StopTimers();
         var plan = S.Plan!;
         var training = plan.Spec.Training;
+        var ledger = Ledger;
         var failedBeforeDeadline = S.Failures.Count;
-        foreach (var straggler in S.Participants.Where(id => !HasReported(id)).ToList())
-        {
-            S.Failures.Add(new DeviceFailure(straggler, $"no update within the {training.RoundTimeoutSeconds} s round timeout"));
-        }
+        ledger.FailMissing($"no update within the {training.RoundTimeoutSeconds} s round timeout");
 
         // Close runs at the deadline or once everyone reported, so the clock is at least the deadline here.
-        var decision = RoundDeadline.Decide(S.Deadline!.Value, S.Deadline.Value, _accepted.Count, ReportedCount, S.Participants.Count, training.MinFitClients);
+        var decision = RoundDeadline.Decide(S.Deadline!.Value, S.Deadline.Value, ledger.Accepted, ledger.Reported, ledger.Selected, training.MinFitClients);
         double? aggregationSeconds = null;
         if (decision != RoundDecision.CloseWithQuorum || _aggregation is null)
         {
-            var leftOut = S.Failures.Concat(S.Rejections).ToList();
             S.Status = RoundStatus.Failed;
-            S.FailureReason = $"only {_accepted.Count} of {S.Participants.Count} selected devices sent a usable update (minFitClients={training.MinFitClients})"
-                + (leftOut.Count > 0 ? $"; left out: {string.Join("; ", leftOut.Take(5).Select(f => $"{f.DeviceId}: {f.Reason}"))}" : "");
+            S.FailureReason = ledger.QuorumFailure(training.MinFitClients);
         }
         else
         {
             var aggregation = System.Diagnostics.Stopwatch.StartNew();
             S.Summary = await Aggregate(plan);
+            S.Aggregated = ledger.AcceptedIds();
             S.Status = RoundStatus.Closed;
             aggregationSeconds = aggregation.Elapsed.TotalSeconds;
         }
@@ -513,75 +435,35 @@ public sealed class RoundGrain(
         await state.WriteStateAsync();
         var seconds = (time.GetUtcNow() - S.OpenedAt!.Value).TotalSeconds;
         FlopsMetrics.RoundNotOpen(Key);
-        FlopsMetrics.RoundEnded(plan.ProjectId, plan.Edge is null ? FlopsMetrics.FlatLevel : FlopsMetrics.EdgeLevel, S.Status == RoundStatus.Closed, seconds, _accepted.Count, aggregationSeconds);
+        FlopsMetrics.RoundEnded(plan.ProjectId, plan.Edge is null ? FlopsMetrics.FlatLevel : FlopsMetrics.EdgeLevel, S.Status == RoundStatus.Closed, seconds, Ledger.Accepted, aggregationSeconds);
         FlopsMetrics.RoundLeftOut(plan.ProjectId, timedOut: S.Failures.Count - failedBeforeDeadline, failed: failedBeforeDeadline, rejected: S.Rejections.Count);
-        FlopsTracing.EndRound(_span, S.Status == RoundStatus.Closed ? "closed" : "failed", _accepted.Count, S.Summary?.Accuracy);
+        FlopsTracing.EndRound(_span, S.Status == RoundStatus.Closed ? "closed" : "failed", Ledger.Accepted, S.Summary?.Accuracy);
         _span = null;
         if (S.Status == RoundStatus.Closed)
         {
             logger.LogInformation(
-                "Round {Round} of {ProjectId} closed after {Seconds:F2} s: {Accepted} of {Participants} updates, accuracy {Accuracy}", plan.Round, plan.ProjectId, seconds, _accepted.Count, S.Participants.Count, S.Summary?.Accuracy);
+                "Round {Round} of {ProjectId} closed after {Seconds:F2} s: {Accepted} of {Participants} updates, accuracy {Accuracy}", plan.Round, plan.ProjectId, seconds, Ledger.Accepted, S.Participants.Count, S.Summary?.Accuracy);
         }
         else
         {
             logger.LogWarning("Round {Round} of {ProjectId} failed after {Seconds:F2} s: {Reason}", plan.Round, plan.ProjectId, seconds, S.FailureReason);
         }
         _aggregation = null;
-        _accepted.Clear();
+        ledger.ClearAccepted();
         await journal.RoundClosedAsync(JournalKey(plan), plan.Round);
         await ReportOutcome();
         DeactivateOnIdle();
     }
 
-    private Task ReportOutcome()
-    {
-        var plan = S.Plan!;
-        var outcome = RoundTimers.OutcomeOf(plan, S.Status, S.Summary, S.FailureReason);
-        return plan.Edge is { } edge
-            ? GrainFactory.GetGrain<IEdgeAggregatorGrain>(edge.AggregatorKey).OnInnerRoundEnded(outcome)
-            : GrainFactory.GetGrain<IProjectGrain>(plan.ProjectId).OnRoundEnded(outcome);
-    }
+    private Task ReportOutcome() => RoundLifecycle.Report(GrainFactory, S.Plan!, S.Status, S.Summary, S.FailureReason);
 
     private async Task<RoundSummary> Aggregate(RoundPlan plan)
     {
-        var parameters = _aggregation!.Complete();
-        var privacy = plan.Spec.Privacy;
-        if (_privacy is not null)
-        {
-            // Flower adds the noise to the aggregated model, after the wrapped strategy's step.
-            _privacy.AddNoise(parameters, _accepted.Count, privacy!.Seed is { } seed ? StableHash.Combine(StableHash.Combine(seed, plan.Round), plan.Attempt) : StableHash.Combine(plan.Seed, 0x0D9));
-        }
-
+        var (parameters, exported) = _aggregation!.Complete();
         var model = await models.PutAsync(parameters);
-        var strategyState = await StoreStrategyState(_strategy!.ExportState());
+        var strategyState = await StoreStrategyState(exported);
         var evaluation = await evaluator.EvaluateAsync(plan.Spec, plan.Tenant, parameters);
-
-        var accepted = _accepted.Values;
-        var samples = accepted.Aggregate(0L, (sum, u) => checked(sum + u.SampleCount));
-        return new RoundSummary
-        {
-            Round = plan.Round,
-            Participants = accepted.Count,
-            Selected = S.Participants.Count,
-            Loss = evaluation?.LogLoss,
-            Accuracy = evaluation?.Accuracy,
-            Seconds = (time.GetUtcNow() - S.OpenedAt!.Value).TotalSeconds,
-            TrainingLoss = TrainingLosses.WeightedMean([.. accepted.Select(u => (u.TrainingLoss, u.SampleCount))]),
-            UpdateBytes = accepted.Sum(u => (long)u.Parameters.Length * sizeof(float)),
-            SampleCount = samples,
-            Failures = [.. S.Failures],
-            Model = model,
-            BaseModel = plan.GlobalModel,
-            ParticipantIds = [.. _accepted.Keys.Order(StringComparer.Ordinal)],
-            Resumptions = S.Resumptions,
-            RefusedUpdates = S.Refused,
-            RefusalReasons = [.. S.RefusalReasons],
-            Rejections = [.. S.Rejections],
-            ClippingNorm = privacy?.ClippingNorm,
-            NoiseMultiplier = privacy?.NoiseMultiplier,
-            StrategyState = strategyState,
-            Attempt = plan.Attempt,
-        };
+        return RoundSummaries.Closed(plan, S, Ledger, model, strategyState, evaluation, (time.GetUtcNow() - S.OpenedAt!.Value).TotalSeconds);
     }
 
     private void StopTimers()

@@ -43,6 +43,12 @@ public sealed class RoundGrainState
     /// <summary>Of <see cref="Refused"/>, those that came after the round closed or failed.</summary>
     [Id(13)] public int RefusedAfterClose { get; set; }
 
-    /// <summary>The first refusal reasons (at most <see cref="RoundGrain.MaxRecordedRefusals"/>).</summary>
+    /// <summary>The first refusal reasons (at most <see cref="RoundLedger.MaxRecordedRefusals"/>).</summary>
     [Id(14)] public List<string> RefusalReasons { get; set; } = [];
+
+    /// <summary>
+    /// The devices whose updates a closed round aggregated, in ordinal order: kept here, with the
+    /// round, rather than in every summary of the project's history.
+    /// </summary>
+    [Id(15)] public List<string> Aggregated { get; set; } = [];
 }

@@ -62,6 +62,14 @@ public interface IAggregationRound
 
     void Add(ReadOnlySpan<float> parameters, long sampleCount);
 
+    /// <summary>
+    /// Adds an update the round may keep referencing until <see cref="Complete"/>, so that it can
+    /// fold several at once (<see cref="WeightedMeanRound"/>): the caller must not change
+    /// <paramref name="parameters"/> afterwards, and must have checked them with
+    /// <see cref="Validation.UpdateValidator"/>. The result is the same as <see cref="Add"/>'s.
+    /// </summary>
+    void AddRetained(ReadOnlyMemory<float> parameters, long sampleCount) => Add(parameters.Span, sampleCount);
+
     /// <summary>The next global parameters; throws if no update was added.</summary>
     float[] Complete();
 }

@@ -99,24 +99,7 @@ public static class ParallelWeightedMean
             var length = Math.Min(TileLength, mean.Length - start);
             var sum = buffer.AsSpan(0, length);
             sum.Clear();
-            // Four updates per pass over the tile: four read streams in flight, and the accumulator
-            // loaded and stored once per four updates. The additions keep the updates' order.
-            var k = 0;
-            for (; k + 4 <= updates.Length; k += 4)
-            {
-                AccumulateWeighted4(
-                    sum,
-                    updates[k].Span.Slice(start, length),
-                    updates[k + 1].Span.Slice(start, length),
-                    updates[k + 2].Span.Slice(start, length),
-                    updates[k + 3].Span.Slice(start, length),
-                    weights.AsSpan(k, 4));
-            }
-
-            for (; k < updates.Length; k++)
-            {
-                AccumulateWeighted(sum, updates[k].Span.Slice(start, length), weights[k]);
-            }
+            FoldTile(sum, updates, weights, start);
 
             // A finite float times a positive long is finite in double, and so is any sum of such
             // terms that fits a long's worth of weight: a non-finite sum means a non-finite input.
@@ -125,9 +108,83 @@ public static class ParallelWeightedMean
                 throw new ArgumentException($"Update {FirstNonFinite(updates, start, length)} contains NaN or infinite parameters.", nameof(updates));
             }
 
-            var target = mean.AsSpan(start, length);
-            TensorPrimitives.Divide(sum, (double)totalWeight, sum);
-            TensorPrimitives.ConvertChecked<double, float>(sum, target);
+            MeanOfTile(sum, totalWeight, mean.AsSpan(start, length));
+        }
+    }
+
+    /// <summary>The mean of a batch on the calling thread, for callers that checked it (<see cref="WeightedMeanRound"/>).</summary>
+    internal static void MeanOf(ReadOnlyMemory<float>[] updates, double[] weights, long totalWeight, float[] mean) =>
+        MeanOfTiles(updates, weights, totalWeight, mean, 0, (mean.Length + TileLength - 1) / TileLength);
+
+    /// <summary>The tile's sum over the total weight, rounded once to float (the tile is overwritten).</summary>
+    private static void MeanOfTile(Span<double> sum, long totalWeight, Span<float> target)
+    {
+        TensorPrimitives.Divide(sum, (double)totalWeight, sum);
+        TensorPrimitives.ConvertChecked<double, float>(sum, target);
+    }
+
+    /// <summary>
+    /// Adds <c>updates[k][i] · weights[k]</c> to a running accumulator, tile by tile, in the order
+    /// of <paramref name="updates"/>: the same additions, bit for bit, as one
+    /// <see cref="AccumulateWeighted"/> per update, with one pass of the accumulator through
+    /// memory for the whole batch instead of one per update (<see cref="WeightedMeanRound"/>'s batches).
+    /// </summary>
+    /// <param name="accumulator">The running sums.</param>
+    /// <param name="updates">The batch, in arrival order.</param>
+    /// <param name="weights">Each update's sample count.</param>
+    /// <param name="fresh">The accumulator holds nothing yet (not even zeros): each tile starts from 0.0 in cache instead of being read.</param>
+    /// <param name="mean">
+    /// Set for the last batch: each tile, once summed, is divided by <paramref name="totalWeight"/>
+    /// and rounded into it while still in cache (the accumulator is left undefined).
+    /// </param>
+    /// <param name="totalWeight">The sum of every weight folded into the accumulator, this batch's included.</param>
+    /// <returns><see langword="false"/> if a sum is NaN or an infinity (a non-finite input).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static bool Fold(Span<double> accumulator, ReadOnlySpan<ReadOnlyMemory<float>> updates, ReadOnlySpan<double> weights, bool fresh, Span<float> mean = default, long totalWeight = 0)
+    {
+        var finite = true;
+        for (var start = 0; start < accumulator.Length; start += TileLength)
+        {
+            var sum = accumulator.Slice(start, Math.Min(TileLength, accumulator.Length - start));
+            if (fresh)
+            {
+                sum.Clear();
+            }
+
+            FoldTile(sum, updates, weights, start);
+            finite &= TensorPrimitives.IsFiniteAll<double>(sum);
+            if (!mean.IsEmpty)
+            {
+                MeanOfTile(sum, totalWeight, mean.Slice(start, sum.Length));
+            }
+        }
+
+        return finite;
+    }
+
+    /// <summary>Adds the updates' slices at <paramref name="start"/> to the tile <paramref name="sum"/>, in the updates' order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FoldTile(Span<double> sum, ReadOnlySpan<ReadOnlyMemory<float>> updates, ReadOnlySpan<double> weights, int start)
+    {
+        var length = sum.Length;
+
+        // Four updates per pass over the tile: four read streams in flight, and the accumulator
+        // loaded and stored once per four updates. The additions keep the updates' order.
+        var k = 0;
+        for (; k + 4 <= updates.Length; k += 4)
+        {
+            AccumulateWeighted4(
+                sum,
+                updates[k].Span.Slice(start, length),
+                updates[k + 1].Span.Slice(start, length),
+                updates[k + 2].Span.Slice(start, length),
+                updates[k + 3].Span.Slice(start, length),
+                weights.Slice(k, 4));
+        }
+
+        for (; k < updates.Length; k++)
+        {
+            AccumulateWeighted(sum, updates[k].Span.Slice(start, length), weights[k]);
         }
     }
 

@@ -105,6 +105,8 @@ public abstract class ServerOptimizerStrategy : AggregationStrategyBase
 
         public void Add(ReadOnlySpan<float> parameters, long sampleCount) => _mean.Add(parameters, sampleCount);
 
+        public void AddRetained(ReadOnlyMemory<float> parameters, long sampleCount) => _mean.AddRetained(parameters, sampleCount);
+
         public float[] Complete() => finish(_mean.Complete());
     }
 }

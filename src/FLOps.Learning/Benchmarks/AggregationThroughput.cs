@@ -48,6 +48,7 @@ public sealed record AggregationThroughputOptions(int Updates = 100, int Paramet
 /// <param name="StreamingFedavgGBs"><see cref="WeightedMeanRound"/>, one update at a time (what a round does as updates arrive).</param>
 /// <param name="FedavgGBs"><see cref="ParallelWeightedMean"/> on one thread: the whole batch, tile by tile.</param>
 /// <param name="ParallelFedavgGBs"><see cref="ParallelWeightedMean"/> with one worker per core.</param>
+/// <param name="RoundPathGBs">The round grain's own aggregation code, updates added one at a time as they arrive.</param>
 public sealed record AggregationThroughputResult(
     int Updates,
     int Parameters,
@@ -56,7 +57,8 @@ public sealed record AggregationThroughputResult(
     double TriadGBs,
     double StreamingFedavgGBs,
     double FedavgGBs,
-    double ParallelFedavgGBs)
+    double ParallelFedavgGBs,
+    double RoundPathGBs)
 {
     /// <summary>The triad as STREAM reports it: reads and writes, 12 bytes per element.</summary>
     public double TriadStreamGBs => TriadGBs * 1.5;
@@ -67,6 +69,8 @@ public sealed record AggregationThroughputResult(
     public double StreamingRatio => StreamingFedavgGBs / TriadGBs;
 
     public double ParallelRatio => ParallelFedavgGBs / TriadGBs;
+
+    public double RoundPathRatio => RoundPathGBs / TriadGBs;
 }
 
 /// <summary>
@@ -78,7 +82,7 @@ public sealed record AggregationThroughputResult(
 public static class AggregationThroughput
 {
     /// <summary>The kernels whose bandwidth is measured, in the order they run.</summary>
-    public static IReadOnlyList<string> KernelNames { get; } = ["triad", "fedavg-streaming", "fedavg", "fedavg-parallel"];
+    public static IReadOnlyList<string> KernelNames { get; } = ["triad", "fedavg-streaming", "fedavg", "fedavg-parallel", "round-path"];
 
     /// <summary>STREAM's triad: <c>a[i] = b[i] + scalar·c[i]</c>.</summary>
     public static void Triad(Span<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, float scalar) =>
@@ -131,10 +135,35 @@ public static class AggregationThroughput
         return round.Complete();
     }
 
+    /// <summary>
+    /// FedAvg's round as a strategy hands it out, fed one update at a time through
+    /// <see cref="IAggregationRound.AddRetained"/> (what a round grain does as updates arrive).
+    /// </summary>
+    public static float[] RoundMean(IReadOnlyList<float[]> updates, IReadOnlyList<long> sampleCounts)
+    {
+        ArgumentNullException.ThrowIfNull(updates);
+        ArgumentNullException.ThrowIfNull(sampleCounts);
+        var round = new FedAvgStrategy().BeginRound(new float[updates[0].Length], round: 1);
+        for (var k = 0; k < updates.Count; k++)
+        {
+            round.AddRetained(updates[k], sampleCounts[k]);
+        }
+
+        return round.Complete();
+    }
+
     /// <summary>Runs the measurement; <paramref name="progress"/> hears one line per phase.</summary>
-    public static AggregationThroughputResult Measure(AggregationThroughputOptions options, Action<string>? progress = null)
+    /// <param name="options">Sizes and repetitions.</param>
+    /// <param name="progress">Hears one line per phase.</param>
+    /// <param name="roundPath">
+    /// The round grain's aggregation, fed the updates one at a time and completed (the caller
+    /// that can reach the grain's code passes it); <see cref="RoundMean"/> by default.
+    /// </param>
+    public static AggregationThroughputResult Measure(
+        AggregationThroughputOptions options, Action<string>? progress = null, Func<IReadOnlyList<float[]>, IReadOnlyList<long>, float[]>? roundPath = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        roundPath ??= RoundMean;
         options.Validate();
         progress?.Invoke($"preparing {options.Updates} updates of {options.Parameters:N0} parameters ({UpdateBytes(options.Updates, options.Parameters) / 1e6:N0} MB)");
         var (updates, counts) = CreateUpdates(options.Updates, options.Parameters, options.Seed);
@@ -152,6 +181,7 @@ public static class AggregationThroughput
             () => StreamingMean(updates, counts),
             () => ParallelWeightedMean.Compute(memories, counts, maxDegreeOfParallelism: 1),
             () => ParallelWeightedMean.Compute(memories, counts),
+            () => roundPath(updates, counts),
         ];
         var best = new double[kernels.Length];
         Array.Fill(best, double.MaxValue);
@@ -182,6 +212,7 @@ public static class AggregationThroughput
             TriadReadBytes(triadLength) / best[0] / 1e9,
             updateBytes / best[1] / 1e9,
             updateBytes / best[2] / 1e9,
-            updateBytes / best[3] / 1e9);
+            updateBytes / best[3] / 1e9,
+            updateBytes / best[4] / 1e9);
     }
 }

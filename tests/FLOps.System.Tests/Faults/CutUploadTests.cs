@@ -1,5 +1,6 @@
 using System.Net;
 using FLOps.Abstractions.Projects;
+using FLOps.Abstractions.Rounds;
 using FLOps.System.Tests.Infrastructure;
 
 namespace FLOps.System.Tests.Faults;
@@ -59,8 +60,8 @@ public sealed class CutUploadTests(FaultPostgresFixture postgres, ITestOutputHel
                 $"the retried upload was answered {(int)again.StatusCode} {refusal}: {await again.Content.ReadAsStringAsync()}");
             Assert.Equal([cut.Id], journaledAfterRetry.Select(r => r.DeviceId));
             Assert.Equal(ProjectState.Completed, ended.State);
-            Assert.Equal(new[] { cut.Id, other.Id }.Order(StringComparer.Ordinal), ended.Rounds.Single().ParticipantIds.Order(StringComparer.Ordinal));
-            await ProjectInvariants.AssertHold(cluster.ConnectionString, ended);
+            Assert.Equal(new[] { cut.Id, other.Id }.Order(StringComparer.Ordinal), await ProjectInvariants.Aggregated(cluster.Grains, IRoundGrain.KeyFor(ended.Id, 1)));
+            await ProjectInvariants.AssertHold(cluster.ConnectionString, cluster.Grains, ended);
             answers.AssertNoServerError();
         }
         finally

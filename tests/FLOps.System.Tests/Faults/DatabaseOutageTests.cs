@@ -112,7 +112,7 @@ public sealed class DatabaseOutageTests(FaultPostgresFixture postgres, ITestOutp
 
         output.WriteLine(FaultScenario.Describe(ended, round));
         FaultScenario.AssertEndedWithAReason(ended);
-        await ProjectInvariants.AssertHold(cluster.ConnectionString, ended);
+        await ProjectInvariants.AssertHold(cluster.ConnectionString, cluster.Grains, ended);
     }
 
     /// <summary>The body of <c>/readyz</c> at <paramref name="host"/> once it answers <paramref name="status"/>, polled within <paramref name="limit"/>.</summary>

@@ -100,7 +100,7 @@ internal static class FaultScenario
         }
     }
 
-    /// <summary>One recorded round in a line: who made it in, who was left out and why.</summary>
+    /// <summary>One recorded round in a line: how many made it in, who was left out and why.</summary>
     public static string Describe(ProjectSnapshot project, int round)
     {
         ArgumentNullException.ThrowIfNull(project);
@@ -110,8 +110,8 @@ internal static class FaultScenario
         }
 
         static string Short(string deviceId) => deviceId[(deviceId.LastIndexOf('/') + 1)..];
-        return $"round {round}: {summary.Participants} of {summary.Selected} in [{string.Join(",", summary.ParticipantIds.Select(Short))}], resumed {summary.Resumptions}×, " +
-            $"{summary.Seconds:F1} s; left out: {(summary.Failures.Count == 0 ? "none" : string.Join("; ", summary.Failures.Select(f => $"{Short(f.DeviceId)}: {f.Reason}")))}";
+        return $"round {round}: {summary.Participants} of {summary.Selected}, resumed {summary.Resumptions}×, " +
+            $"{summary.Seconds:F1} s; left out: {(summary.FailureCount == 0 ? "none" : string.Join("; ", summary.Failures.Select(f => $"{Short(f.DeviceId)}: {f.Reason}")))}";
     }
 
     /// <summary>A project ends completed, or failed with a reason; never cancelled or without one.</summary>

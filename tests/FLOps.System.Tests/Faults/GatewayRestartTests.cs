@@ -69,7 +69,7 @@ public sealed class GatewayRestartTests(FaultPostgresFixture postgres, ITestOutp
             // retried upload counted twice (ProjectInvariants holds each round to its journal).
             Assert.All(ended.Rounds, r => Assert.Equal(Learners, r.Participants));
             Assert.All(learners, l => Assert.False(l.HasExited, "a learner stopped:\n" + l.Log));
-            await ProjectInvariants.AssertHold(cluster.ConnectionString, ended);
+            await ProjectInvariants.AssertHold(cluster.ConnectionString, cluster.Grains, ended);
         }
         finally
         {

@@ -95,7 +95,7 @@ public sealed class PausedSiloTests(FaultPostgresFixture postgres, ITestOutputHe
             Assert.Contains("the cluster declared this silo dead", paused.Log, StringComparison.Ordinal);
             Assert.True(ended.State == ProjectState.Completed, $"project {ended.State}: {ended.Reason}");
             Assert.Same(other, await cluster.HostOf(project));
-            await ProjectInvariants.AssertHold(cluster.ConnectionString, ended);
+            await ProjectInvariants.AssertHold(cluster.ConnectionString, cluster.Grains, ended);
         }
         finally
         {

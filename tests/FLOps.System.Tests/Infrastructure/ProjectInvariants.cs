@@ -1,4 +1,5 @@
 using FLOps.Abstractions.Projects;
+using FLOps.Abstractions.Rounds;
 using FLOps.Learning.Aggregation;
 using Npgsql;
 
@@ -34,14 +35,22 @@ public static class ProjectInvariants
         return rows;
     }
 
+    /// <summary>The devices a round grain aggregated, in ordinal order (the project's summary only counts them).</summary>
+    public static async Task<IReadOnlyList<string>> Aggregated(IGrainFactory grains, string roundKey)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        return await grains.GetGrain<IRoundGrain>(roundKey).GetParticipantIds();
+    }
+
     /// <summary>
     /// Rounds 1..n, each once; a completed project has all of its rounds; each round's base model is
     /// the previous round's model and the project's model is the last round's; each round's
-    /// participants are exactly the devices its journal holds; and for FedAvg without privacy, each
-    /// round's model is the sample-weighted mean of its journaled updates.
+    /// participants (as its round grain keeps them) are exactly the devices its journal holds; and
+    /// for FedAvg without privacy, each round's model is the sample-weighted mean of its journaled updates.
     /// </summary>
-    public static async Task AssertHold(string connectionString, ProjectSnapshot project)
+    public static async Task AssertHold(string connectionString, IGrainFactory grains, ProjectSnapshot project)
     {
+        ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(project);
         var rounds = project.Rounds;
         Assert.Equal(Enumerable.Range(1, rounds.Count), rounds.Select(r => r.Round));
@@ -64,9 +73,10 @@ public static class ProjectInvariants
         foreach (var round in rounds)
         {
             var journal = await JournalRows(connectionString, project.Id, round.Round, round.Attempt);
+            var aggregated = await Aggregated(grains, IRoundGrain.KeyFor(project.Id, round.Round, round.Attempt));
             Assert.True(
-                journal.Select(r => r.DeviceId).Order(StringComparer.Ordinal).SequenceEqual(round.ParticipantIds.Order(StringComparer.Ordinal)),
-                $"round {round.Round} aggregated [{string.Join(", ", round.ParticipantIds)}] but its journal holds [{string.Join(", ", journal.Select(r => r.DeviceId))}]");
+                journal.Select(r => r.DeviceId).Order(StringComparer.Ordinal).SequenceEqual(aggregated),
+                $"round {round.Round} aggregated [{string.Join(", ", aggregated)}] but its journal holds [{string.Join(", ", journal.Select(r => r.DeviceId))}]");
             Assert.Equal(journal.Count, round.Participants);
             if (averaged)
             {

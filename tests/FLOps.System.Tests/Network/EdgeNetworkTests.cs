@@ -52,16 +52,24 @@ public sealed partial class EdgeNetworkTests(EdgeNetwork network, ITestOutputHel
             Assert.All(ended.Rounds, c => Assert.Equal(EdgeNetwork.Edges, c.Clusters.Select(k => k.Cluster).Order(StringComparer.Ordinal)));
 
             // Each inner round is made of its own edge's learners, and of all of them.
-            foreach (var cluster in ended.Rounds.SelectMany(c => c.Clusters))
+            var devices = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var cycle in ended.Rounds)
             {
-                Assert.All(cluster.InnerRounds, r => Assert.Equal(EdgeNetwork.LearnersPerEdge, r.Participants));
-                Assert.All(cluster.InnerRounds.SelectMany(r => r.ParticipantIds), d => Assert.Equal(cluster.Cluster, EdgeKeys.ClusterOf(d)));
+                foreach (var cluster in cycle.Clusters)
+                {
+                    Assert.All(cluster.InnerRounds, r => Assert.Equal(EdgeNetwork.LearnersPerEdge, r.Participants));
+                    foreach (var inner in cluster.InnerRounds)
+                    {
+                        var aggregated = await InnerRoundParticipants(ended.Id, cycle, cluster.Cluster, inner.Round);
+                        Assert.All(aggregated, d => Assert.Equal(cluster.Cluster, EdgeKeys.ClusterOf(d)));
+                        devices.UnionWith(aggregated);
+                    }
+                }
             }
 
             // Which silo hosts which activation, as the cluster's management grain reports it: the
             // devices, their inner rounds and the edge aggregators on their edge's silo, the
             // project and the cycles' root aggregators on the cloud's.
-            var devices = ended.Rounds.SelectMany(c => c.Clusters).SelectMany(k => k.InnerRounds).SelectMany(r => r.ParticipantIds).ToHashSet(StringComparer.Ordinal);
             var activations = (await network.Grains.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics())
                 .Select(a => (Type: a.GrainType.Split(',')[0].Split('.')[^1], Key: a.GrainId.Key.ToString()!, Host: network.HostOf(a.SiloAddress)))
                 .Where(a => a.Key.StartsWith(projectId, StringComparison.Ordinal) || devices.Contains(a.Key))
@@ -363,6 +371,10 @@ public sealed partial class EdgeNetworkTests(EdgeNetwork network, ITestOutputHel
         throw new TimeoutException($"{edge} never was between its first and second inner round within {limit.TotalSeconds:F0} s");
     }
 
+    /// <summary>The devices an inner round of a cycle aggregated, as its round grain keeps them.</summary>
+    private Task<IReadOnlyList<string>> InnerRoundParticipants(string projectId, RoundSummary cycle, string cluster, int innerRound) =>
+        ProjectInvariants.Aggregated(network.Grains, IEdgeAggregatorGrain.InnerRoundKey(IEdgeAggregatorGrain.KeyFor(projectId, cycle.Round, cycle.Attempt, cluster), innerRound));
+
     /// <summary>Every inner round of every cluster a cycle took in holds exactly the updates the edge journaled for it.</summary>
     private async Task AssertEveryIncludedRoundIsItsJournal(ProjectSnapshot project)
     {
@@ -374,9 +386,10 @@ public sealed partial class EdgeNetworkTests(EdgeNetwork network, ITestOutputHel
                 foreach (var inner in cluster.InnerRounds)
                 {
                     var journal = await ProjectInvariants.JournalRows(network.ConnectionString, aggregator, inner.Round);
+                    var aggregated = await InnerRoundParticipants(project.Id, cycle, cluster.Cluster, inner.Round);
                     Assert.True(
-                        journal.Select(r => r.DeviceId).Order(StringComparer.Ordinal).SequenceEqual(inner.ParticipantIds.Order(StringComparer.Ordinal)),
-                        $"cycle {cycle.Round}, {cluster.Cluster}, inner round {inner.Round} aggregated [{string.Join(", ", inner.ParticipantIds)}] but its journal holds [{string.Join(", ", journal.Select(r => r.DeviceId))}]");
+                        journal.Select(r => r.DeviceId).Order(StringComparer.Ordinal).SequenceEqual(aggregated),
+                        $"cycle {cycle.Round}, {cluster.Cluster}, inner round {inner.Round} aggregated [{string.Join(", ", aggregated)}] but its journal holds [{string.Join(", ", journal.Select(r => r.DeviceId))}]");
                 }
             }
         }

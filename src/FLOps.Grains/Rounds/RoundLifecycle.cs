@@ -3,9 +3,39 @@ using FLOps.Abstractions.Rounds;
 
 namespace FLOps.Grains.Rounds;
 
-/// <summary>What rounds and cycles (root aggregators) share: their one-shot deadline and how they word their outcome.</summary>
-internal static class RoundTimers
+/// <summary>
+/// The lifecycle rounds and cycles (root aggregators) share: start once (a repeated start nudges
+/// an open one or reports a finished one again), a one-shot deadline, quorum or fail
+/// (<see cref="RoundDeadline"/>), and the outcome reported to the plan's <see cref="IRoundParent"/>.
+/// </summary>
+public static class RoundLifecycle
 {
+    /// <summary>
+    /// What a repeated <c>Start</c> does: <see langword="true"/> for a round not started yet (the
+    /// caller begins it); a closed or failed one reports again (its outcome may not have reached
+    /// its parent, whose silo may have died); an open one is nudged.
+    /// </summary>
+    public static async Task<bool> ShouldBegin(RoundStatus status, Func<Task> reportAgain, Action nudgeOpen)
+    {
+        switch (status)
+        {
+            case RoundStatus.NotStarted:
+                return true;
+            case RoundStatus.Closed or RoundStatus.Failed:
+                await reportAgain();
+                return false;
+            case RoundStatus.Open:
+                nudgeOpen();
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Tells the plan's parent how the round (or cycle) ended.</summary>
+    public static Task Report(IGrainFactory grains, RoundPlan plan, RoundStatus status, RoundSummary? summary, string? failureReason) =>
+        RoundPlan.ParentOf(plan, grains).OnRoundEnded(OutcomeOf(plan, status, summary, failureReason));
+
     /// <summary>
     /// Calls <paramref name="callback"/> once, at <paramref name="deadline"/> (at once if it passed).
     /// A callback that fails (closing with its storage away, say) may have left the grain's memory
@@ -41,7 +71,7 @@ internal static class RoundTimers
     }
 
     /// <summary>The outcome a closed or failed round (or cycle) reports.</summary>
-    public static RoundOutcome OutcomeOf(RoundPlan plan, RoundStatus status, RoundSummary? summary, string? failureReason) => status == RoundStatus.Closed
+    private static RoundOutcome OutcomeOf(RoundPlan plan, RoundStatus status, RoundSummary? summary, string? failureReason) => status == RoundStatus.Closed
         ? new RoundOutcome { Round = plan.Round, Attempt = plan.Attempt, Succeeded = true, Summary = summary }
         : new RoundOutcome { Round = plan.Round, Attempt = plan.Attempt, Succeeded = false, FailureReason = failureReason };
 }
