@@ -72,6 +72,18 @@ public sealed record RoundPlan
 
     /// <summary>The tensors of the model's parameter vector, in its order, for the tasks.</summary>
     [Id(10)] public IReadOnlyList<TensorShape> Layout { get; init; } = [];
+
+    /// <summary>
+    /// A simulated project's devices, as a count the round samples indexes from (then
+    /// <see cref="AvailableDevices"/> is empty); <c>null</c> for registered devices.
+    /// </summary>
+    [Id(11)] public SimulatedFleet? Fleet { get; init; }
+
+    /// <summary>
+    /// Registered devices: the key of the tenant's device directory for the data tag, which the
+    /// round samples from (then <see cref="AvailableDevices"/> is empty); <c>null</c> otherwise.
+    /// </summary>
+    [Id(12)] public string? DeviceDirectory { get; init; }
 }
 
 /// <summary>Which edge aggregator an inner round belongs to.</summary>

@@ -4,6 +4,7 @@ using FLOps.Abstractions.Edge;
 using FLOps.Abstractions.Models;
 using FLOps.Abstractions.Projects;
 using FLOps.Abstractions.Rounds;
+using FLOps.Grains.Devices;
 using FLOps.Grains.Placement;
 using FLOps.Grains.Projects;
 using FLOps.Grains.Services;
@@ -114,9 +115,10 @@ public sealed class RoundGrain(
 
         var training = plan.Spec.Training;
         var strategy = StrategyCatalog.Create(plan.Spec.Strategy.Name, plan.Spec.Strategy.Parameters);
-        var participants = strategy.SelectParticipants(
-            plan.AvailableDevices,
-            new ParticipantSelection(training.FractionFit, training.MinFitClients, plan.Seed, plan.Round));
+        var selection = new ParticipantSelection(training.FractionFit, training.MinFitClients, plan.Seed, plan.Round);
+        var participants = plan.Fleet is { } fleet ? SimulatedFleetSampler.Select(fleet, selection)
+            : plan.DeviceDirectory is { } directory ? await DeviceDirectory.SampleAsync(GrainFactory, directory, selection)
+            : strategy.SelectParticipants(plan.AvailableDevices, selection);
 
         // What can fail (reading the global model and the strategy's state) comes before the round
         // stores itself Open: a round stored Open is one the project's ticks take as running, so it
@@ -134,7 +136,7 @@ public sealed class RoundGrain(
         FlopsMetrics.RoundOpen(Key, plan.ProjectId, S.Deadline.Value);
         _span = FlopsTracing.StartRound(plan, participants.Count, resumed: false);
 
-        logger.LogInformation("Round {Round} of {ProjectId} opened with {Participants} of {Available} devices", plan.Round, plan.ProjectId, participants.Count, plan.AvailableDevices.Count);
+        logger.LogInformation("Round {Round} of {ProjectId} opened with {Participants} of {Available} devices", plan.Round, plan.ProjectId, participants.Count, plan.Fleet?.Available ?? plan.AvailableDevices.Count);
 
         // The fan-out runs interleaved, outside this turn: the first updates are taken while the
         // task is still being handed to the last participants (and the project is not held up).
@@ -353,6 +355,7 @@ public sealed class RoundGrain(
             Tenant = plan.Tenant,
             MaxSampleCount = MaxSampleCount,
             Layout = plan.Layout,
+            Fleet = plan.Fleet,
         };
 
         // One continuation for the whole fan-out rather than one per participant: each would be
