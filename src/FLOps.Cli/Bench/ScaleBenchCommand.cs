@@ -171,7 +171,17 @@ public static class ScaleBenchCommand
         await project.Submit(spec, FlopsClient.DefaultTenant);
         var submitSeconds = submit.Elapsed.TotalSeconds;
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"project accepted in {submitSeconds:F3} s"));
-        var final = await Follow(project, progress, rounds, settings.RoundTimeoutSeconds, () => marks.Add((training.TrainingCpuSeconds, SnapshotCalls(silos), ProcessCpuSeconds())), cancellationToken);
+        ProjectSnapshot final;
+        try
+        {
+            final = await Follow(project, progress, rounds, settings.RoundTimeoutSeconds, () => marks.Add((training.TrainingCpuSeconds, SnapshotCalls(silos), ProcessCpuSeconds())), cancellationToken);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"flops: bench scale: the project did not end within {rounds} × {settings.RoundTimeoutSeconds} s + 60 s");
+            return ExitCodes.Failure;
+        }
+
         wall.Stop();
         await project.Unsubscribe(observer);
         if (final.State != ProjectState.Completed || final.Rounds.Count != rounds)
@@ -212,7 +222,10 @@ public static class ScaleBenchCommand
         var participants = Median(results.Select(r => (double)r.Participants));
         var bare = await BareFanout(grains, (int)participants);
         var roundSeconds = Median(results.Select(r => r.Seconds));
-        var orchestrationSeconds = Median(results.Select(r => r.OrchestrationSeconds));
+
+        // Rounded before the ratio is taken, so that the JSON's three figures agree with each other.
+        var orchestrationSeconds = Math.Round(Median(results.Select(r => r.OrchestrationSeconds)), 6);
+        bare = Math.Round(bare, 6);
         var fanoutRatio = bare > 0 ? orchestrationSeconds / bare : 0;
         long peakWorkingSet;
         using (var process = Process.GetCurrentProcess())
@@ -230,10 +243,10 @@ public static class ScaleBenchCommand
             {
                 devices = settings.Pool,
                 rounds,
-                orchestrationSeconds = Math.Round(orchestrationSeconds, 4),
+                orchestrationSeconds,
                 roundSeconds = Math.Round(roundSeconds, 4),
                 bytesPerDevice = Math.Round(bytesPerDevice),
-                bareFanoutSeconds = Math.Round(bare, 4),
+                bareFanoutSeconds = bare,
                 fanoutRatio = Math.Round(fanoutRatio, 3),
                 submitSeconds = Math.Round(submitSeconds, 4),
                 peakWorkingSetBytes = peakWorkingSet,
@@ -329,8 +342,17 @@ public static class ScaleBenchCommand
             }
             catch (OperationCanceledException) when (!timeout.IsCancellationRequested)
             {
-                // Observer notifications are best effort: ask the project itself now and then.
-                snapshot = await project.GetSnapshot();
+                // Observer notifications are best effort: ask the project itself now and then. A
+                // project busy starting a huge round may not answer within the call timeout; that
+                // is no reason to give up on it before the bench's own limit.
+                try
+                {
+                    snapshot = await project.GetSnapshot();
+                }
+                catch (TimeoutException)
+                {
+                    continue;
+                }
             }
 
             while (recorded < snapshot.Rounds.Count)
