@@ -110,9 +110,14 @@ public sealed class DeviceGrain(
         await state.WriteStateAsync();
         FlopsMetrics.DeviceIs(Id, profile.Cluster);
 
-        // A registered device waits, often for long, until a round selects it or its agent asks:
-        // its profile is in storage, so a million of them need not stay in memory meanwhile.
-        DeactivateOnIdle();
+        // A device that trains inside the silo (it holds a shard) has no agent that will ask for
+        // tasks: it waits, often for long, until a round selects it, and its profile is in storage,
+        // so a million of them need not stay in memory meanwhile. A learner's device stays, as its
+        // agent asks for tasks at once.
+        if (profile.Shard is not null)
+        {
+            DeactivateOnIdle();
+        }
     }
 
     public async Task AssignTask(TrainingTask task)
