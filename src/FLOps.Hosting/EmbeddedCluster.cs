@@ -74,6 +74,53 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <paramref name="silos"/> cloud silos side by side, the first one the others join, sharing one
+    /// model store and one update journal; <paramref name="configureServices"/> gets each silo's
+    /// index and services. Returns once every silo is active.
+    /// </summary>
+    public static async Task<EmbeddedCluster> StartCloudAsync(int silos, EmbeddedSiloOptions first, Action<int, IServiceCollection>? configureServices, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(silos, 1);
+        ArgumentNullException.ThrowIfNull(first);
+        var models = new InMemoryModelStore();
+        var journal = new InMemoryUpdateJournal();
+        var primary = first with { SiloPort = first.SiloPort == 0 ? EmbeddedSilo.FreeTcpPort() : first.SiloPort };
+        var hosts = new List<IHost>();
+        var cluster = new EmbeddedCluster(hosts, []);
+        try
+        {
+            for (var i = 0; i < silos; i++)
+            {
+                var index = i;
+                var options = i == 0 ? primary : new EmbeddedSiloOptions { PrimarySiloPort = primary.SiloPort, MinimumLogLevel = first.MinimumLogLevel, Tls = first.Tls };
+                var host = EmbeddedSilo.Build(options, services =>
+                {
+                    services.AddSingleton<IModelStore>(models);
+                    services.AddSingleton<IUpdateJournal>(journal);
+                    configureServices?.Invoke(index, services);
+                });
+                hosts.Add(host);
+                await host.StartAsync(cancellationToken);
+            }
+
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            limit.CancelAfter(TimeSpan.FromSeconds(60));
+            var management = cluster.Grains.GetGrain<IManagementGrain>(0);
+            while ((await management.GetHosts(onlyActive: true, limit.Token)).Count < silos)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), limit.Token);
+            }
+
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Silo metadata reaches the other silos' caches shortly after they join; placement needs it.</summary>
     private async Task WaitUntilEveryClusterIsSeenAsync(CancellationToken cancellationToken)
     {

@@ -70,14 +70,50 @@ public sealed class BenchCommandTests
         Assert.True(roundSeconds > 0);
         Assert.InRange(orchestration, 0, roundSeconds);
         Assert.True(result.GetProperty("bytesPerDevice").GetDouble() > 0);
+        Assert.True(result.GetProperty("bareFanoutSeconds").GetDouble() > 0);
+        Assert.True(result.GetProperty("fanoutRatio").GetDouble() > 0);
+        Assert.True(result.GetProperty("submitSeconds").GetDouble() > 0);
+        Assert.True(result.GetProperty("peakWorkingSetBytes").GetInt64() > 0);
 
         // Every device was handed the task and sent its update: at least two grain calls each.
         Assert.True(result.GetProperty("messagesPerRound").GetDouble() >= 200);
     }
 
+    [Fact]
+    public async Task Scale_over_registered_devices_on_several_silos_samples_a_fraction_and_reports_the_fan_out_beside_it()
+    {
+        var run = await FlopsProcess.RunAsync("bench", "scale", "--registered", "200", "--fraction", "0.1", "--silos", "2", "--rounds", "2", "--json");
+
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        using var json = JsonDocument.Parse(run.OutputLines[^1]);
+        var result = json.RootElement;
+        Assert.Equal(200, result.GetProperty("devices").GetInt32());
+        Assert.Equal(200, result.GetProperty("registered").GetInt32());
+        Assert.Equal(2, result.GetProperty("silos").GetInt32());
+        Assert.Equal("Completed", result.GetProperty("state").GetString());
+        Assert.All(result.GetProperty("perRound").EnumerateArray(), r => Assert.Equal(20, r.GetProperty("participants").GetInt32()));
+
+        // Present and sane, never compared with a speed.
+        var bare = result.GetProperty("bareFanoutSeconds").GetDouble();
+        Assert.True(bare > 0);
+        var ratio = result.GetProperty("fanoutRatio").GetDouble();
+        Assert.Equal(result.GetProperty("orchestrationSeconds").GetDouble() / bare, ratio, (0.001 * ratio) + 0.001);
+        Assert.True(result.GetProperty("submitSeconds").GetDouble() > 0);
+        Assert.True(result.GetProperty("registerSeconds").GetDouble() > 0);
+        Assert.True(result.GetProperty("peakWorkingSetBytes").GetInt64() > 0);
+
+        // Devices a round selected live on the silos; the 160 or so never selected were never kept.
+        var perSilo = result.GetProperty("devicesPerSilo").EnumerateArray().Select(e => e.GetInt32()).ToList();
+        Assert.Equal(2, perSilo.Count);
+        Assert.InRange(perSilo.Sum(), 20, 40);
+    }
+
     [Theory]
     [InlineData("--devices", "1")]
     [InlineData("--rounds", "0")]
+    [InlineData("--fraction", "0")]
+    [InlineData("--silos", "0")]
+    [InlineData("--registered", "1")]
     public async Task Scale_refuses_bad_input_with_code_2_naming_the_option(string option, string value)
     {
         var run = await FlopsProcess.RunAsync("bench", "scale", option, value);

@@ -65,4 +65,30 @@ public class ParticipantSelectionTests
     [InlineData(0.5, -1)]
     public void Nonsensical_selections_are_rejected(double fraction, int minimum) =>
         Assert.Throws<ArgumentException>(() => Strategy.SelectParticipants(Clients(3), new ParticipantSelection(fraction, minimum, 1, 1)));
+
+    [Theory]
+    [InlineData(50, 0.2, 2, 9, 4)]
+    [InlineData(1_000, 0.01, 0, 42, 1)]
+    [InlineData(7, 0.5, 0, 1, 3)]
+    [InlineData(12, 1.0, 0, 5, 2)]
+    public void Sampling_positions_picks_what_sampling_the_sorted_ids_picks(int available, double fraction, int minimum, int seed, int round)
+    {
+        var clients = Clients(available);
+        var selection = new ParticipantSelection(fraction, minimum, seed, round);
+
+        var positions = ParticipantSampler.SelectIndexes(available, selection);
+
+        Assert.Equal(Strategy.SelectParticipants(clients, selection), positions.Select(p => clients[p]));
+        Assert.Equal(positions.Order(), positions);
+    }
+
+    [Fact]
+    public void Sampling_a_few_positions_of_a_million_gives_distinct_positions_in_range()
+    {
+        var positions = ParticipantSampler.SelectIndexes(1_000_000, new ParticipantSelection(0.01, 0, Seed: 3, Round: 1));
+
+        Assert.Equal(10_000, positions.Length);
+        Assert.Equal(positions.Length, positions.Distinct().Count());
+        Assert.All(positions, p => Assert.InRange(p, 0, 999_999));
+    }
 }

@@ -137,6 +137,12 @@ public sealed record TrainingTask
     /// <summary>Momentum of local SGD (<see cref="Projects.TrainingSpec.Momentum"/>); 0 for plain SGD.</summary>
     [Id(17)] public double Momentum { get; init; }
 
+    /// <summary>
+    /// Simulation only: the project's simulated devices, so that a device that has never been
+    /// configured builds its profile and cuts its shard from its own id when its first task comes.
+    /// </summary>
+    [Id(18)] public SimulatedFleet? Fleet { get; init; }
+
     /// <summary>A task is one round attempt's, so its round grain's key names it.</summary>
     public string TaskId => RoundKey;
 }

@@ -1,3 +1,4 @@
+using FLOps.Abstractions.Devices;
 using FLOps.Abstractions.Models;
 using FLOps.Abstractions.Projects;
 using FLOps.Abstractions.Rounds;
@@ -66,6 +67,12 @@ public sealed record EdgeCyclePlan
 
     /// <summary>The tensors of the model's parameter vector, in its order, for the inner rounds' tasks.</summary>
     [Id(10)] public IReadOnlyList<TensorShape> Layout { get; init; } = [];
+
+    /// <summary>A simulated project's devices of this cluster (then <see cref="Devices"/> is empty).</summary>
+    [Id(11)] public SimulatedFleet? Fleet { get; init; }
+
+    /// <summary>How many devices the cluster has to select from.</summary>
+    public int AvailableCount => Fleet?.Available ?? Devices.Count;
 }
 
 /// <summary>An edge cluster's result for one cycle, sent to the cloud once.</summary>

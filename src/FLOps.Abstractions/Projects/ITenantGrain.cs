@@ -34,4 +34,13 @@ public interface ITenantGrain : IGrainWithStringKey
     /// </summary>
     [Alias("RegisterDevice")]
     Task<DeviceRegistrationResult> RegisterDevice(DeviceProfile profile);
+
+    /// <summary>
+    /// Registers a batch of devices as <see cref="RegisterDevice"/> does each, with one write of
+    /// the tenant's state and one directory call per shard touched; results in the same order. For
+    /// in-process callers (benchmarks, tests): a profile may name a simulated shard, which the
+    /// device then trains on inside the silo, as a simulated device does.
+    /// </summary>
+    [Alias("RegisterDevices")]
+    Task<IReadOnlyList<DeviceRegistrationResult>> RegisterDevices(IReadOnlyList<DeviceProfile> profiles);
 }

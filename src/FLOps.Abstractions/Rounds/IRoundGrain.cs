@@ -81,7 +81,7 @@ public sealed record RoundPlan
     /// The <see cref="IRoundParent"/> that hears the outcome (the project, or the edge aggregator
     /// of an inner round). <c>null</c> in plans stored before it existed: see <see cref="ParentOf"/>.
     /// </summary>
-    [Id(11)] public GrainId? Parent { get; init; }
+    [Id(13)] public GrainId? Parent { get; init; }
 
     /// <summary>
     /// Who hears how the round ended: <see cref="Parent"/>, or for a plan stored without one, the
@@ -98,6 +98,18 @@ public sealed record RoundPlan
 
     /// <summary>The tensors of the model's parameter vector, in its order, for the tasks.</summary>
     [Id(10)] public IReadOnlyList<TensorShape> Layout { get; init; } = [];
+
+    /// <summary>
+    /// A simulated project's devices, as a count the round samples indexes from (then
+    /// <see cref="AvailableDevices"/> is empty); <c>null</c> for registered devices.
+    /// </summary>
+    [Id(11)] public SimulatedFleet? Fleet { get; init; }
+
+    /// <summary>
+    /// Registered devices: the key of the tenant's device directory for the data tag, which the
+    /// round samples from (then <see cref="AvailableDevices"/> is empty); <c>null</c> otherwise.
+    /// </summary>
+    [Id(12)] public string? DeviceDirectory { get; init; }
 }
 
 /// <summary>Which edge aggregator an inner round belongs to.</summary>

@@ -109,12 +109,21 @@ public sealed class DeviceGrain(
         state.State.Profile = profile;
         await state.WriteStateAsync();
         FlopsMetrics.DeviceIs(Id, profile.Cluster);
+
+        // A device that trains inside the silo (it holds a shard) has no agent that will ask for
+        // tasks: it waits, often for long, until a round selects it, and its profile is in storage,
+        // so a million of them need not stay in memory meanwhile. A learner's device stays, as its
+        // agent asks for tasks at once.
+        if (profile.Shard is not null)
+        {
+            DeactivateOnIdle();
+        }
     }
 
     public async Task AssignTask(TrainingTask task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        var profile = state.State.Profile ?? throw new InvalidOperationException($"Device '{Id}' is not registered.");
+        var profile = state.State.Profile ?? ProfileFromFleet(task) ?? throw new InvalidOperationException($"Device '{Id}' is not registered.");
         FlopsMetrics.DeviceWorked(Id);
         if (profile.Shard is null)
         {
@@ -132,6 +141,25 @@ public sealed class DeviceGrain(
         // round's fan-out never waits for training.
         _taskInFlight = task.RoundKey;
         _ = TrainAndReport(task);
+    }
+
+    /// <summary>
+    /// A simulated device is never configured: the first task of its project names the fleet, and
+    /// its id names its index, which is all it needs to cut its shard. The profile is not stored:
+    /// a later activation gets it the same way from the round's task, so a project of a hundred
+    /// thousand devices costs no writes and no calls before its first round.
+    /// </summary>
+    private DeviceProfile? ProfileFromFleet(TrainingTask task)
+    {
+        if (task.Fleet is not { } fleet || !fleet.TryIndexOf(Id, out var index))
+        {
+            return null;
+        }
+
+        var profile = SimulatedDeviceProfile.Of(fleet, index);
+        state.State.Profile = profile;
+        FlopsMetrics.DeviceIs(Id, profile.Cluster);
+        return profile;
     }
 
     /// <summary>

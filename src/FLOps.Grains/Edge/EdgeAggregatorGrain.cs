@@ -68,7 +68,7 @@ public sealed class EdgeAggregatorGrain(
                 S.InnerRound = 1;
                 S.Model = plan.GlobalModel;
                 await state.WriteStateAsync();
-                logger.LogInformation("Edge aggregator {Key} starts cycle {Cycle} with {Devices} devices", Key, plan.Cycle, plan.Devices.Count);
+                logger.LogInformation("Edge aggregator {Key} starts cycle {Cycle} with {Devices} devices", Key, plan.Cycle, plan.AvailableCount);
                 await StartInnerRound();
                 return;
             case EdgeCycleStatus.Running:
@@ -145,6 +145,7 @@ public sealed class EdgeAggregatorGrain(
             Round = S.InnerRound,
             Spec = plan.Spec,
             AvailableDevices = plan.Devices,
+            Fleet = plan.Fleet,
             GlobalModel = S.Model,
 
             // The seed of the flat round at the same position.

@@ -106,6 +106,15 @@ public sealed class RootAggregatorGrain(
 
         // Every inner round may take its whole timeout, plus one for the hand-over.
         S.Deadline = now + TimeSpan.FromSeconds(training.RoundTimeoutSeconds * (training.Rounds + 1.0));
+        if (plan.Fleet is { } fleet)
+        {
+            // Simulated devices: each cluster's are known by the fleet, so none are listed here.
+            foreach (var cluster in fleet.Clusters.Take(fleet.Count))
+            {
+                S.Clusters[cluster] = new ClusterEntry();
+            }
+        }
+
         foreach (var group in plan.AvailableDevices.GroupBy(ClusterOfDevice, StringComparer.Ordinal))
         {
             S.Clusters[group.Key] = new ClusterEntry { Devices = [.. group] };
@@ -217,6 +226,7 @@ public sealed class RootAggregatorGrain(
                     Cluster = c.Key,
                     Spec = plan.Spec,
                     Devices = c.Value.Devices,
+                    Fleet = plan.Fleet?.InCluster(c.Key),
                     GlobalModel = plan.GlobalModel,
                     ProjectSeed = ProjectSeeds.Of(plan.Spec, plan.ProjectId),
                     RootKey = Key,

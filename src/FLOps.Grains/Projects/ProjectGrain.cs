@@ -4,6 +4,7 @@ using FLOps.Abstractions.Limits;
 using FLOps.Abstractions.Models;
 using FLOps.Abstractions.Projects;
 using FLOps.Abstractions.Rounds;
+using FLOps.Grains.Devices;
 using FLOps.Grains.Placement;
 using FLOps.Grains.Services;
 using FLOps.Grains.Telemetry;
@@ -52,6 +53,11 @@ public sealed class ProjectGrain(
             {
                 S.Layout = [.. TensorShapes.Of(ProjectSpecValidator.ArchitectureOf(S.Spec.Model).Layout)];
             }
+
+            // Projects stored with their simulated devices' ids: the spec names the same devices
+            // (see FleetOf), which configure themselves from their first task; the next write drops the ids.
+            S.SimulatedDevices.Clear();
+            S.UnconfiguredDevices.Clear();
         }
 
         return Task.CompletedTask;
@@ -101,11 +107,6 @@ public sealed class ProjectGrain(
             S.Model = await models.PutAsync(ModelInitializer.Create(architecture, ProjectSeeds.Of(spec, Id)));
             S.Layout = [.. TensorShapes.Of(architecture.Layout)];
         }
-        if (spec.Simulation is { } simulation)
-        {
-            S.SimulatedDevices = await CreateSimulatedDevices(spec, simulation);
-        }
-
         S.State = ProjectState.Running;
         S.CurrentRound = 1;
         await state.WriteStateAsync();
@@ -237,82 +238,44 @@ public sealed class ProjectGrain(
     }
 
     /// <summary>
-    /// The simulated devices, configured with their shards. In hierarchical mode device i belongs
-    /// to cluster i mod K and lives there; a cluster without a live silo gets its devices
-    /// configured when it is back (see <see cref="ConfigurePendingDevices"/>).
+    /// The simulated devices as data: device i holds shard i and, in hierarchical mode, belongs to
+    /// cluster i mod K and lives there. Nothing creates them: each configures itself from its first
+    /// task, on a silo of its cluster, so a cluster without a live silo needs nothing done later.
     /// </summary>
-    private async Task<List<string>> CreateSimulatedDevices(ProjectSpec spec, SimulationSpec simulation)
+    private SimulatedFleet? FleetOf(ProjectSpec spec) => spec.Simulation is not { } simulation ? null : new SimulatedFleet
     {
-        var clusters = IsHierarchical ? simulation.Clusters : null;
-        var ids = Enumerable.Range(0, simulation.Devices)
-            .Select(i => clusters is null ? SimulatedDeviceId(Id, i) : EdgeKeys.InCluster(SimulatedDeviceId(Id, i), clusters[i % clusters.Count]))
-            .ToList();
-        S.UnconfiguredDevices = [.. ids];
-        await ConfigurePendingDevices();
-        return ids;
-    }
+        ProjectId = Id,
+        Dataset = spec.DataTag,
+        Partition = simulation.Partition,
+        Seed = simulation.Seed,
+        Count = simulation.Devices,
+        Clusters = IsHierarchical ? simulation.Clusters ?? ["default"] : [],
+    };
 
     private IReadOnlyList<string> ClustersFor(SimulationSpec simulation) =>
         simulation.Clusters is { Count: > 0 } named ? [.. named]
         : topology.LiveEdgeClusters().Keys.Order(StringComparer.Ordinal).ToList() is { Count: > 0 } live ? live
         : ["default"];
 
-    private async Task ConfigurePendingDevices()
-    {
-        if (S.UnconfiguredDevices.Count == 0 || S.Spec?.Simulation is not { } simulation)
-        {
-            return;
-        }
-
-        var pending = S.UnconfiguredDevices.Where(id => EdgeKeys.ClusterOf(id) is not { } cluster || topology.IsAvailable(cluster)).ToList();
-        var calls = pending.Select(id => GrainFactory.GetGrain<IDeviceGrain>(id).Configure(SimulatedProfile(id, S.Spec, simulation))).ToList();
-        try
-        {
-            await Task.WhenAll(calls);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException && IsHierarchical)
-        {
-            logger.LogWarning("Project {ProjectId}: some devices could not be configured yet: {Error}", Id, e.Message);
-        }
-
-        S.UnconfiguredDevices.RemoveAll(id => pending.IndexOf(id) is var i && i >= 0 && calls[i].IsCompletedSuccessfully);
-    }
-
-    private static DeviceProfile SimulatedProfile(string deviceId, ProjectSpec spec, SimulationSpec simulation)
-    {
-        var local = EdgeKeys.ClusterOf(deviceId) is { } cluster ? deviceId[..^(cluster.Length + 1)] : deviceId;
-        var index = int.Parse(local.AsSpan(local.LastIndexOf("/sim-", StringComparison.Ordinal) + 5), System.Globalization.CultureInfo.InvariantCulture);
-        return new DeviceProfile
-        {
-            Name = $"simulated device {index}",
-            DataTags = [spec.DataTag],
-            Cluster = EdgeKeys.ClusterOf(deviceId) ?? "default",
-            Shard = new SimulatedShard(spec.DataTag, simulation.Partition, simulation.Seed, index, simulation.Devices),
-        };
-    }
-
     private async Task StartCurrentRound()
     {
         var spec = S.Spec!;
-        var available = S.SimulatedDevices.Count > 0
-            ? S.SimulatedDevices
-            : await GrainFactory.GetGrain<IDeviceDirectoryGrain>(IDeviceDirectoryGrain.KeyFor(S.Tenant, spec.DataTag)).List();
 
-        if (available.Count < spec.Training.MinAvailableClients)
+        // Simulated devices are a count; registered ones are sampled by the round from the
+        // sharded directory, except in hierarchical mode, where the root groups them by cluster.
+        var fleet = FleetOf(spec);
+        var directory = IDeviceDirectoryGrain.KeyFor(S.Tenant, spec.DataTag);
+        IReadOnlyList<string> available = fleet is null && IsHierarchical ? await DeviceDirectory.ListAsync(GrainFactory, directory) : [];
+        var availableCount = fleet?.Count ?? (IsHierarchical ? available.Count : (await DeviceDirectory.CountsAsync(GrainFactory, directory)).Sum());
+        if (availableCount < spec.Training.MinAvailableClients)
         {
-            await WaitForDevices(available.Count);
+            await WaitForDevices(availableCount);
             return;
         }
 
         if (S.WaitingForDevicesSince is not null)
         {
             S.WaitingForDevicesSince = null;
-            await state.WriteStateAsync();
-        }
-
-        if (S.UnconfiguredDevices.Count > 0)
-        {
-            await ConfigurePendingDevices();
             await state.WriteStateAsync();
         }
 
@@ -325,6 +288,8 @@ public sealed class ProjectGrain(
             Attempt = S.CurrentAttempt,
             Spec = spec,
             AvailableDevices = available,
+            Fleet = fleet,
+            DeviceDirectory = fleet is null && !IsHierarchical ? directory : null,
             GlobalModel = S.Model,
 
             // A retry selects afresh: its seed differs from the failed attempt's.
@@ -436,7 +401,7 @@ public sealed class ProjectGrain(
     }
 
     /// <summary>The id of simulated device <paramref name="index"/> of a project.</summary>
-    public static string SimulatedDeviceId(string projectId, int index) => $"{projectId}/sim-{index:D4}";
+    public static string SimulatedDeviceId(string projectId, int index) => SimulatedFleet.DeviceIdOf(projectId, index);
 
     private bool IsHierarchical => string.Equals(S.Spec?.Training.Mode, ProjectSpecValidator.HierarchicalMode, StringComparison.Ordinal);
 

@@ -22,7 +22,10 @@ public sealed class ProjectGrainState
 
     [Id(7)] public DateTimeOffset? FinishedAt { get; set; }
 
-    /// <summary>Device grains created for the simulation; empty for projects on registered devices.</summary>
+    /// <summary>
+    /// Written by projects stored before simulated devices were a count in the spec (the ids it
+    /// held follow from the spec); emptied when such a project is activated, never written since.
+    /// </summary>
     [Id(8)] public List<string> SimulatedDevices { get; set; } = [];
 
     [Id(9)] public long BytesToCloud { get; set; }
@@ -38,7 +41,10 @@ public sealed class ProjectGrainState
     /// <summary>The strategy's state after the last completed round, handed to the next round's plan.</summary>
     [Id(13)] public StrategyStateRef? StrategyState { get; set; }
 
-    /// <summary>Simulated devices not configured yet because their edge cluster had no live silo.</summary>
+    /// <summary>
+    /// Written by projects stored before simulated devices configured themselves from their first
+    /// task; emptied when such a project is activated, never written since.
+    /// </summary>
     [Id(14)] public List<string> UnconfiguredDevices { get; set; } = [];
 
     /// <summary>The tenant that submitted the project: its rounds pick only that tenant's registered devices.</summary>

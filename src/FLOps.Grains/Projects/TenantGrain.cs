@@ -64,26 +64,53 @@ public sealed class TenantGrain(
     public async Task<DeviceRegistrationResult> RegisterDevice(DeviceProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        profile = profile with { Tenant = Tenant, Cluster = string.IsNullOrWhiteSpace(profile.Cluster) ? DefaultCluster : profile.Cluster, Shard = null };
-        var errors = DeviceProfileValidator.Validate(profile, limits.Value);
-        if (errors.Count > 0)
+        return (await Register([profile with { Shard = null }]))[0];
+    }
+
+    public async Task<IReadOnlyList<DeviceRegistrationResult>> RegisterDevices(IReadOnlyList<DeviceProfile> profiles)
+    {
+        ArgumentNullException.ThrowIfNull(profiles);
+        return await Register(profiles);
+    }
+
+    private async Task<DeviceRegistrationResult[]> Register(IReadOnlyList<DeviceProfile> profiles)
+    {
+        var results = new DeviceRegistrationResult[profiles.Count];
+        var accepted = new List<(string Id, DeviceProfile Profile)>();
+        for (var i = 0; i < profiles.Count; i++)
         {
-            return new DeviceRegistrationResult { Errors = errors };
+            ArgumentNullException.ThrowIfNull(profiles[i]);
+            var profile = profiles[i] with { Tenant = Tenant, Cluster = string.IsNullOrWhiteSpace(profiles[i].Cluster) ? DefaultCluster : profiles[i].Cluster };
+            var errors = DeviceProfileValidator.Validate(profile, limits.Value);
+            if (errors.Count > 0)
+            {
+                results[i] = new DeviceRegistrationResult { Errors = errors };
+                continue;
+            }
+
+            if (S.RegisteredDevices + accepted.Count >= limits.Value.MaxDevicesPerTenant)
+            {
+                results[i] = new DeviceRegistrationResult { LimitReached = $"the tenant has {S.RegisteredDevices + accepted.Count} registered devices, the limit" };
+                continue;
+            }
+
+            // A device of a named edge cluster carries it in its id, so that its grain lives on that
+            // cluster's silos (and its updates go to that cluster's aggregator in hierarchical mode).
+            var id = "d-" + Guid.NewGuid().ToString("N")[..16];
+            id = profile.Cluster == DefaultCluster ? id : EdgeKeys.InCluster(id, profile.Cluster);
+            accepted.Add((id, profile));
+            results[i] = new DeviceRegistrationResult { DeviceId = id };
         }
 
-        if (S.RegisteredDevices >= limits.Value.MaxDevicesPerTenant)
+        if (accepted.Count == 0)
         {
-            return new DeviceRegistrationResult { LimitReached = $"the tenant has {S.RegisteredDevices} registered devices, the limit" };
+            return results;
         }
 
-        // A device of a named edge cluster carries it in its id, so that its grain lives on that
-        // cluster's silos (and its updates go to that cluster's aggregator in hierarchical mode).
-        var id = "d-" + Guid.NewGuid().ToString("N")[..16];
-        id = profile.Cluster == DefaultCluster ? id : EdgeKeys.InCluster(id, profile.Cluster);
-        S.RegisteredDevices++;
+        S.RegisteredDevices += accepted.Count;
         await state.WriteStateAsync();
-        await GrainFactory.GetGrain<IDeviceGrain>(id).Register(profile);
-        await Task.WhenAll(profile.DataTags.Distinct(StringComparer.Ordinal).Select(tag => GrainFactory.GetGrain<IDeviceDirectoryGrain>(IDeviceDirectoryGrain.KeyFor(Tenant, tag)).Add(id)));
-        return new DeviceRegistrationResult { DeviceId = id };
+        await Task.WhenAll(accepted.Select(d => GrainFactory.GetGrain<IDeviceGrain>(d.Id).Register(d.Profile)));
+        await DeviceDirectory.AddAsync(GrainFactory, Tenant, accepted.Select(d => (d.Id, d.Profile.DataTags)));
+        return results;
     }
 }

@@ -2,6 +2,7 @@ using FLOps.Abstractions.Devices;
 using FLOps.Abstractions.Models;
 using FLOps.Abstractions.Projects;
 using FLOps.Abstractions.Rounds;
+using FLOps.Grains.Devices;
 using FLOps.Grains.Placement;
 using FLOps.Grains.Services;
 using FLOps.Grains.Telemetry;
@@ -96,7 +97,7 @@ public sealed class RoundGrain(
         }
 
         var training = plan.Spec.Training;
-        var participants = RoundSelection.Participants(plan, StrategyOf(plan));
+        var participants = await RoundSelection.ParticipantsAsync(plan, StrategyOf(plan), GrainFactory);
 
         // What can fail (reading the global model and the strategy's state) comes before the round
         // stores itself Open: a round stored Open is one the project's ticks take as running, so it
@@ -115,7 +116,7 @@ public sealed class RoundGrain(
         FlopsMetrics.RoundOpen(Key, plan.ProjectId, S.Deadline.Value);
         _span = FlopsTracing.StartRound(plan, participants.Count, resumed: false);
 
-        logger.LogInformation("Round {Round} of {ProjectId} opened with {Participants} of {Available} devices", plan.Round, plan.ProjectId, participants.Count, plan.AvailableDevices.Count);
+        logger.LogInformation("Round {Round} of {ProjectId} opened with {Participants} of {Available} devices", plan.Round, plan.ProjectId, participants.Count, plan.Fleet?.Available ?? plan.AvailableDevices.Count);
 
         // The fan-out runs interleaved, outside this turn: the first updates are taken while the
         // task is still being handed to the last participants (and the project is not held up).
@@ -329,6 +330,7 @@ public sealed class RoundGrain(
             Tenant = plan.Tenant,
             MaxSampleCount = RoundUpdateCheck.MaxSampleCount(S),
             Layout = plan.Layout,
+            Fleet = plan.Fleet,
         };
 
         // One continuation for the whole fan-out rather than one per participant: each would be

@@ -35,16 +35,45 @@ public static class ParticipantSampler
             return candidates;
         }
 
-        // Partial Fisher–Yates: the first `count` slots become a uniform sample without replacement.
-        var random = new Random(unchecked((selection.Seed * 7919) + selection.Round));
-        for (var i = 0; i < count; i++)
+        var positions = SelectIndexes(candidates.Length, selection);
+        var chosen = new string[positions.Length];
+        for (var i = 0; i < chosen.Length; i++)
         {
-            var j = random.Next(i, candidates.Length);
-            (candidates[i], candidates[j]) = (candidates[j], candidates[i]);
+            chosen[i] = candidates[positions[i]];
         }
 
-        var chosen = candidates[..count];
         Array.Sort(chosen, StringComparer.Ordinal);
+        return chosen;
+    }
+
+    /// <summary>
+    /// Picks <see cref="TargetCount"/> distinct positions of <c>0 … availableCount − 1</c>,
+    /// ascending: the positions <see cref="Select"/> picks in the sorted ids, so that a pool known
+    /// only by its size (simulated devices, a sharded directory) is sampled the same way as a list.
+    /// Time and memory follow the sample, not the pool: a million devices cost nothing to skip.
+    /// </summary>
+    public static int[] SelectIndexes(int availableCount, ParticipantSelection selection)
+    {
+        var count = TargetCount(availableCount, selection);
+        if (count == availableCount)
+        {
+            return [.. Enumerable.Range(0, count)];
+        }
+
+        // Partial Fisher–Yates: the first `count` slots become a uniform sample without replacement.
+        // Only the slots a swap touched differ from the identity, so only they are kept.
+        var random = new Random(unchecked((selection.Seed * 7919) + selection.Round));
+        var swapped = new Dictionary<int, int>(count * 2);
+        var chosen = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            var j = random.Next(i, availableCount);
+            var atJ = swapped.GetValueOrDefault(j, j);
+            swapped[j] = swapped.GetValueOrDefault(i, i);
+            chosen[i] = atJ;
+        }
+
+        Array.Sort(chosen);
         return chosen;
     }
 
