@@ -81,6 +81,7 @@ public static class LearnersBenchCommand
 
         var tag = "bench-" + Guid.NewGuid().ToString("N")[..10];
         var callsBefore = embedded?.Calls.Snapshot();
+        var busyBefore = embedded?.Calls.BusySeconds();
         var registering = Stopwatch.StartNew();
         var devices = new DeviceRegistration[settings.Count];
         await Parallel.ForEachAsync(
@@ -91,6 +92,12 @@ public static class LearnersBenchCommand
         var registrationCalls = embedded is null ? (long?)null : Total(embedded.Calls.Snapshot()) - Total(callsBefore!);
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"registered {settings.Count:N0} learners in {registering.Elapsed.TotalSeconds:F2} s ({settings.Count / registering.Elapsed.TotalSeconds:N0} per s{(registrationCalls is { } c ? $", {(double)c / settings.Count:F1} grain calls each" : "")})"));
+        if (embedded is not null)
+        {
+            // Where registering spends its time: seconds inside each grain method (a grain's turns run one at a time, so a busy grain is a queue).
+            var busy = embedded.Calls.BusySeconds().Select(p => (p.Key, Seconds: p.Value - busyBefore!.GetValueOrDefault(p.Key))).Where(p => p.Seconds >= 0.01).OrderByDescending(p => p.Seconds);
+            await stdout.WriteLineAsync("seconds inside grain calls while registering: " + string.Join(", ", busy.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Seconds:F2}"))));
+        }
 
         var tally = new LearnerTally();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
