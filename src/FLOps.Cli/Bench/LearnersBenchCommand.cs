@@ -94,9 +94,8 @@ public static class LearnersBenchCommand
             $"registered {settings.Count:N0} learners in {registering.Elapsed.TotalSeconds:F2} s ({settings.Count / registering.Elapsed.TotalSeconds:N0} per s{(registrationCalls is { } c ? $", {(double)c / settings.Count:F1} grain calls each" : "")})"));
         if (embedded is not null)
         {
-            // Where registering spends its time: seconds inside each grain method (a grain's turns run one at a time, so a busy grain is a queue).
-            var busy = embedded.Calls.BusySeconds().Select(p => (p.Key, Seconds: p.Value - busyBefore!.GetValueOrDefault(p.Key))).Where(p => p.Seconds >= 0.01).OrderByDescending(p => p.Seconds);
-            await stdout.WriteLineAsync("seconds inside grain calls while registering: " + string.Join(", ", busy.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Seconds:F2}"))));
+            // Where registering spends its time (a grain's turns run one at a time, so a busy grain is a queue).
+            await stdout.WriteLineAsync("seconds inside grain calls while registering: " + BusySince(embedded.Calls, busyBefore!));
         }
 
         var tally = new LearnerTally();
@@ -105,15 +104,24 @@ public static class LearnersBenchCommand
         ProjectView final;
         TimeSpan wall;
         long? roundCalls;
+        double cpuPerRound;
         double? idleCallsPerSecond;
         try
         {
             var callsAtSubmit = embedded?.Calls.Snapshot();
+            var busyAtSubmit = embedded?.Calls.BusySeconds();
+            var cpuAtSubmit = Process.GetCurrentProcess().TotalProcessorTime;
             var running = Stopwatch.StartNew();
             var projectId = await Submit(operatorHttp, apiKey, SpecFor(settings, tag), cancellationToken);
             final = await Follow(operatorHttp, apiKey, projectId, TimeSpan.FromSeconds(((double)settings.RoundTimeoutSeconds * settings.Rounds) + 60), cancellationToken);
             wall = running.Elapsed;
             roundCalls = embedded is null ? null : Total(embedded.Calls.Snapshot()) - Total(callsAtSubmit!);
+            cpuPerRound = (Process.GetCurrentProcess().TotalProcessorTime - cpuAtSubmit).TotalSeconds / Math.Max(1, final.Rounds.Count);
+            if (embedded is not null)
+            {
+                await stdout.WriteLineAsync("seconds inside grain calls during the rounds: " + BusySince(embedded.Calls, busyAtSubmit!));
+            }
+
             idleCallsPerSecond = embedded is null ? null : await IdleCallsPerSecond(embedded.Calls, TimeSpan.FromSeconds(Math.Min(5, settings.WaitSeconds)), cancellationToken);
         }
         finally
@@ -132,7 +140,7 @@ public static class LearnersBenchCommand
         var allAccepted = final.State == ProjectStates.Completed && tally.Accepted == expected && tally.Refused == 0;
         var roundSeconds = Median(final.Rounds.Select(r => r.Seconds).ToList());
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"project {final.State}; median round {roundSeconds:F3} s, {wall.TotalSeconds / Math.Max(1, final.Rounds.Count):F3} s per round from submit to end; {tally.Accepted:N0} of {expected:N0} updates accepted, {tally.Refused:N0} refused, {tally.Errors:N0} exchanges failed{(tally.LastError is { } e ? $" (last: {e})" : "")}"));
+            $"project {final.State}; median round {roundSeconds:F3} s, {wall.TotalSeconds / Math.Max(1, final.Rounds.Count):F3} s per round from submit to end, {cpuPerRound:F2} s of this process's CPU per round (learners included); {tally.Accepted:N0} of {expected:N0} updates accepted, {tally.Refused:N0} refused, {tally.Errors:N0} exchanges failed{(tally.LastError is { } e ? $" (last: {e})" : "")}"));
         if (roundCalls is { } calls && idleCallsPerSecond is { } idle)
         {
             await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
@@ -148,6 +156,7 @@ public static class LearnersBenchCommand
                 registerSeconds = Math.Round(registering.Elapsed.TotalSeconds, 3),
                 roundSeconds = Math.Round(roundSeconds, 3),
                 wallSecondsPerRound = Math.Round(wall.TotalSeconds / Math.Max(1, final.Rounds.Count), 3),
+                processCpuSecondsPerRound = Math.Round(cpuPerRound, 2),
                 state = final.State,
                 updatesExpected = expected,
                 updatesAccepted = tally.Accepted,
@@ -255,6 +264,15 @@ public static class LearnersBenchCommand
     }
 
     private static long Total(IReadOnlyDictionary<string, long> calls) => calls.Values.Sum();
+
+    /// <summary>Seconds inside each grain method since <paramref name="before"/>, most first.</summary>
+    private static string BusySince(GrainCallCounter calls, IReadOnlyDictionary<string, double> before) =>
+        string.Join(", ", calls.BusySeconds()
+            .Select(p => (Method: p.Key[(p.Key.LastIndexOf('.', p.Key.LastIndexOf('.') - 1) + 1)..], Seconds: p.Value - before.GetValueOrDefault(p.Key)))
+            .Where(p => p.Seconds >= 0.01)
+            .OrderByDescending(p => p.Seconds)
+            .Take(8)
+            .Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Method} {p.Seconds:F2}")));
 
     private static double Median(List<double> values)
     {
