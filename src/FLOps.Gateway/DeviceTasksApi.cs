@@ -48,29 +48,25 @@ public static class DeviceTasksApi
         return group;
     }
 
-    private static async Task<IResult> NextTask(string id, int? wait, HttpContext context, IGrainFactory grains, DeviceTokenIssuer tokens, CancellationToken cancellationToken)
+    private static async Task<IResult> NextTask(
+        string id, int? wait, HttpContext context, IGrainFactory grains, DeviceTokenIssuer tokens, DeviceTaskNotifier notifier, CancellationToken cancellationToken)
     {
         if (await Authenticated(id, context, grains, tokens) is not { } device)
         {
             return Unauthorized();
         }
 
-        // Long poll, so that an idle agent asks a few times a minute rather than many times a second.
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(Math.Clamp(wait ?? 20, 0, 30));
-        while (true)
+        // Long poll: the device is asked once, and tells this process when a task arrives, so that
+        // an idle agent costs no grain calls while it waits.
+        var seconds = Math.Clamp(wait ?? 20, 0, 30);
+        if (seconds == 0)
         {
-            if (await device.NextTask() is { } task)
-            {
-                return Results.Ok(ViewOf(task));
-            }
-
-            if (DateTime.UtcNow >= until)
-            {
-                return Results.NoContent();
-            }
-
-            await Task.Delay(250, cancellationToken);
+            return await device.NextTask() is { } pending ? Results.Ok(ViewOf(pending)) : Results.NoContent();
         }
+
+        using var waiter = notifier.Waiters.Start(id);
+        var task = await device.WatchNextTask(notifier.Reference) ?? await waiter.NextAsync(TimeSpan.FromSeconds(seconds), cancellationToken);
+        return task is null ? Results.NoContent() : Results.Ok(ViewOf(task));
     }
 
     private static async Task<IResult> Decline(string id, HttpContext context, IGrainFactory grains, DeviceTokenIssuer tokens, CancellationToken cancellationToken)

@@ -18,6 +18,12 @@ public sealed class DeviceTokenIssuer(IGrainFactory grains)
 
     private Task<byte[]> Key()
     {
+        // Every learner request checks a token: once the key is here, no lock (thousands of learners queued on it).
+        if (Volatile.Read(ref _key) is { IsCompletedSuccessfully: true } key)
+        {
+            return key;
+        }
+
         lock (_gate)
         {
             // A fetch that failed (the cluster was unreachable) is tried again by the next request.

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace FLOps.Gateway;
@@ -20,6 +21,8 @@ public static class GatewayApp
         builder.Services.AddSingleton(keys);
         builder.Services.Configure<FlopsLimits>(builder.Configuration.GetSection(FlopsLimits.Section));
         builder.Services.AddSingleton<DeviceTokenIssuer>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<DeviceTaskNotifier>();
         builder.Services.AddSingleton<RequireApiKey>();
         builder.Services.AddSingleton<ModelScorers>();
         builder.Services.AddProblemDetails();

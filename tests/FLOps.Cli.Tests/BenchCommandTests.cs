@@ -108,6 +108,37 @@ public sealed class BenchCommandTests
         Assert.InRange(perSilo.Sum(), 20, 40);
     }
 
+    [Fact]
+    public async Task Learners_runs_real_http_learners_through_every_round_and_ends_with_one_json_line_holding_the_contract_fields()
+    {
+        var run = await FlopsProcess.RunAsync("bench", "learners", "--count", "20", "--rounds", "2", "--json");
+
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        using var json = JsonDocument.Parse(run.OutputLines[^1]);
+        var result = json.RootElement;
+        Assert.Equal(20, result.GetProperty("learners").GetInt32());
+        Assert.Equal("Completed", result.GetProperty("state").GetString());
+        Assert.All(result.GetProperty("perRound").EnumerateArray(), round => Assert.Equal(20, round.GetProperty("participants").GetInt32()));
+        Assert.True(result.GetProperty("allAccepted").GetBoolean());
+        Assert.Equal(40, result.GetProperty("updatesAccepted").GetInt32());
+
+        // Figures are present and sane, never compared with a speed.
+        Assert.True(result.GetProperty("registerSeconds").GetDouble() > 0);
+        Assert.True(result.GetProperty("roundSeconds").GetDouble() > 0);
+    }
+
+    [Theory]
+    [InlineData("--count", "0")]
+    [InlineData("--wait", "31")]
+    [InlineData("--gateway", "ftp://example")]
+    public async Task Learners_refuses_bad_input_with_code_2_naming_the_option(string option, string value)
+    {
+        var run = await FlopsProcess.RunAsync("bench", "learners", option, value, "--api-key", "k");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(option, Assert.Single(run.ErrorLines));
+    }
+
     [Theory]
     [InlineData("--devices", "1")]
     [InlineData("--rounds", "0")]

@@ -57,6 +57,44 @@ public sealed class DeviceTasksApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task An_idle_long_poll_asks_its_device_once_and_makes_no_grain_calls_while_it_waits()
+    {
+        var device = await LearnerDevice.Register(gateway, gateway.TenantA, NewTag());
+        var before = gateway.Calls.To(device.Id);
+
+        Assert.Null(await device.NextTask(waitSeconds: 2));
+
+        Assert.Equal(1, gateway.Calls.To(device.Id) - before);
+    }
+
+    [Fact]
+    public async Task A_task_that_arrives_while_a_long_poll_waits_is_pushed_to_it()
+    {
+        var tag = NewTag();
+        var device = await LearnerDevice.Register(gateway, gateway.TenantA, tag);
+        var before = gateway.Calls.To(device.Id);
+        var poll = device.NextTask(waitSeconds: 30);
+        await WaitUntil(() => gateway.Calls.To(device.Id) > before);
+
+        var projectId = await Submit(gateway.TenantA, RealDeviceSpec(tag));
+
+        // The gateway asked the device before the task existed: only the device's push can answer before the 30 s.
+        var task = await poll;
+        Assert.Equal(projectId, task!.ProjectId);
+        Assert.Equal(HttpStatusCode.OK, (await device.Upload(task)).StatusCode);
+        await gateway.WaitForState(gateway.TenantA, projectId, "Completed");
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            await Task.Delay(20, limit.Token);
+        }
+    }
+
+    [Fact]
     public async Task The_task_carries_the_specs_local_training_momentum_included()
     {
         var tag = NewTag();

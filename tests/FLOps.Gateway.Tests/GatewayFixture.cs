@@ -44,6 +44,9 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>Grain calls that reached the co-hosted silo, for what a request costs behind the API.</summary>
+    public GrainCallLog Calls { get; } = new();
+
     /// <summary>The co-hosted silo's grains, for what HTTP does not show (activations, directories).</summary>
     public IGrainFactory Grains => _app!.Services.GetRequiredService<IGrainFactory>();
 
@@ -53,6 +56,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
         builder.UseOrleans(silo => silo.UseFlopsEmbedded(EmbeddedSilo.FreeTcpPort(), EmbeddedSilo.FreeTcpPort()));
+        builder.Services.AddSingleton<IIncomingGrainCallFilter>(Calls);
         var keys = ApiKeys.Parse($"a:{KeyA},b:{KeyB},fuzz:{KeyFuzz},onnx:{KeyOnnx},examples:{KeyExamples}");
         builder.AddFlopsGateway(keys);
         builder.AddFlopsMetrics();

@@ -36,6 +36,15 @@ public interface IDeviceGrain : IGrainWithStringKey
     [Alias("NextTask")]
     Task<TrainingTask?> NextTask();
 
+    /// <summary>
+    /// <see cref="NextTask"/> for a long poll: when the device holds no task, it tells
+    /// <paramref name="observer"/> of the next one when it arrives (once), so that a waiting learner
+    /// costs no calls while it waits. The device keeps the observer in memory only: if it is
+    /// deactivated meanwhile, the observer hears nothing and its waiter's wait simply elapses.
+    /// </summary>
+    [Alias("WatchNextTask")]
+    Task<TrainingTask?> WatchNextTask(IDeviceTaskObserver observer);
+
     /// <summary>The global model of one of the device's pending tasks (and only those); <c>null</c> for any other hash.</summary>
     [Alias("GetTaskModel")]
     Task<Immutable<float[]>?> GetTaskModel(string modelHash);

@@ -1,4 +1,5 @@
 using FLOps.Abstractions.Devices;
+using Orleans.Concurrency;
 
 namespace FLOps.Abstractions.Projects;
 
@@ -31,7 +32,10 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>
     /// Registers a device of this tenant: checks the profile and the tenant's device limit, creates
     /// the device grain and lists it under each of its data tags in the tenant's directories.
+    /// Registrations interleave, so that one waiting for its device and directories does not hold
+    /// up the next: a tenant registers devices in parallel.
     /// </summary>
+    [AlwaysInterleave]
     [Alias("RegisterDevice")]
     Task<DeviceRegistrationResult> RegisterDevice(DeviceProfile profile);
 

@@ -13,6 +13,7 @@ public static class BenchCommand
     private static readonly Func<Command>[] Subcommands =
     [
         AggregateBenchCommand.Create,
+        LearnersBenchCommand.Create,
         ScaleBenchCommand.Create,
         TransportBenchCommand.Create,
     ];

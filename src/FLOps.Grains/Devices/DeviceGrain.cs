@@ -51,9 +51,15 @@ public sealed class DeviceGrain(
     private static readonly TimeSpan LongestDeliveryWait = TimeSpan.FromSeconds(15);
     private const int MaxDeclineReasonLength = 300;
 
+    /// <summary>Gateways waiting for this device's next task: one per gateway process, so a few; a gateway that went away is dropped once more arrive.</summary>
+    private const int MaxWatchers = 16;
+
     private readonly Dictionary<string, System.Diagnostics.Activity?> _learnerSpans = new(StringComparer.Ordinal);
     private Dataset? _shard;
     private string? _taskInFlight;
+
+    /// <summary>In memory only: after a deactivation a watcher hears nothing, its long poll's wait elapses and the learner asks again.</summary>
+    private readonly List<IDeviceTaskObserver> _watchers = [];
 
     private string Id => this.GetPrimaryKeyString();
 
@@ -196,6 +202,7 @@ public sealed class DeviceGrain(
         Pending.Add(task);
         await state.WriteStateAsync();
         _learnerSpans[task.TaskId] = FlopsTracing.StartDeviceTask(task, Id);
+        TellWatchers();
         if (replaced is not null)
         {
             EndLearnerSpan(replaced.TaskId, "replaced", null);
@@ -205,6 +212,38 @@ public sealed class DeviceGrain(
     }
 
     public Task<TrainingTask?> NextTask() => Task.FromResult(Pending.Count > 0 ? Pending[0] : null);
+
+    public Task<TrainingTask?> WatchNextTask(IDeviceTaskObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        if (Pending.Count > 0)
+        {
+            return Task.FromResult<TrainingTask?>(Pending[0]);
+        }
+
+        if (!_watchers.Contains(observer))
+        {
+            if (_watchers.Count >= MaxWatchers)
+            {
+                _watchers.RemoveAt(0);
+            }
+
+            _watchers.Add(observer);
+        }
+
+        return Task.FromResult<TrainingTask?>(null);
+    }
+
+    /// <summary>One-way calls, once per arrival: a watcher that wants the next one watches again.</summary>
+    private void TellWatchers()
+    {
+        foreach (var watcher in _watchers)
+        {
+            watcher.TaskPending(Id, Pending[0]);
+        }
+
+        _watchers.Clear();
+    }
 
     public async Task<Immutable<float[]>?> GetTaskModel(string modelHash) =>
         Pending.Find(t => t.GlobalModel.Hash == modelHash) is { } task

@@ -13,6 +13,9 @@ public sealed class TenantGrain(
 {
     private const string DefaultCluster = "default";
 
+    /// <summary>Every write of the state, so that registrations, which interleave, share writes and never overlap one.</summary>
+    private readonly CoalescedWrites _writes = new(state.WriteStateAsync);
+
     private TenantGrainState S => state.State;
 
     private string Tenant => this.GetPrimaryKeyString();
@@ -39,7 +42,7 @@ public sealed class TenantGrain(
             S.SpecByIdempotencyKey[idempotencyKey] = specFingerprint;
         }
 
-        await state.WriteStateAsync();
+        await _writes.WriteAsync();
         return new ProjectClaim(projectId, IsNew: true);
     }
 
@@ -53,7 +56,7 @@ public sealed class TenantGrain(
                 S.SpecByIdempotencyKey.Remove(key);
             }
 
-            await state.WriteStateAsync();
+            await _writes.WriteAsync();
         }
     }
 
@@ -107,8 +110,9 @@ public sealed class TenantGrain(
             return results;
         }
 
+        // Counted before the first await: interleaved registrations never pass the limit together.
         S.RegisteredDevices += accepted.Count;
-        await state.WriteStateAsync();
+        await _writes.WriteAsync();
         await Task.WhenAll(accepted.Select(d => GrainFactory.GetGrain<IDeviceGrain>(d.Id).Register(d.Profile)));
         await DeviceDirectory.AddAsync(GrainFactory, Tenant, accepted.Select(d => (d.Id, d.Profile.DataTags)));
         return results;
