@@ -1,6 +1,7 @@
 using FLOps.Abstractions.Devices;
 using FLOps.Abstractions.Limits;
 using FLOps.Abstractions.Projects;
+using FLOps.Abstractions.Rounds;
 using FLOps.Grains.Projects;
 using FLOps.Grains.Services;
 using FLOps.Learning.Models;
@@ -30,7 +31,8 @@ public sealed class LazySimulatedDevicesTests(FlopsClusterFixture fixture)
         var round = Assert.Single(ended.Rounds);
         Assert.Equal(4, round.Participants);
         Assert.InRange(round.Accuracy!.Value, 0.5, 1.0);
-        var unselected = Enumerable.Range(0, 8).Select(i => ProjectGrain.SimulatedDeviceId(projectId, i)).Except(round.ParticipantIds).ToList();
+        var aggregated = await Grains.GetGrain<IRoundGrain>(IRoundGrain.KeyFor(projectId, 1, 0)).GetParticipantIds();
+        var unselected = Enumerable.Range(0, 8).Select(i => ProjectGrain.SimulatedDeviceId(projectId, i)).Except(aggregated).ToList();
         Assert.Equal(4, unselected.Count);
         foreach (var id in unselected)
         {
@@ -81,6 +83,7 @@ public sealed class LazySimulatedDevicesTests(FlopsClusterFixture fixture)
         var ended = await ProjectWatcher.PollToEnd(project, TimeSpan.FromMinutes(1));
 
         Assert.Equal(ProjectState.Completed, ended.State);
-        Assert.Equal(ids, Assert.Single(ended.Rounds).ParticipantIds.Order(StringComparer.Ordinal));
+        Assert.Equal(3, Assert.Single(ended.Rounds).Participants);
+        Assert.Equal(ids, (await Grains.GetGrain<IRoundGrain>(IRoundGrain.KeyFor(projectId, 1, 0)).GetParticipantIds()).Order(StringComparer.Ordinal));
     }
 }
