@@ -30,6 +30,12 @@ public sealed record SimulatedFleet
     /// <summary>Set for one edge cluster's inner rounds: only that cluster's devices are available.</summary>
     [Id(6)] public string? Cluster { get; init; }
 
+    /// <summary>The project's <c>simulation.speedSpread</c>: the slowest device's compute factor; 1 (or an older plan's 0) for none.</summary>
+    [Id(7)] public double SpeedSpread { get; init; } = 1;
+
+    /// <summary>The project's <c>simulation.dropoutRate</c>: the share of tasks its devices abandon.</summary>
+    [Id(8)] public double DropoutRate { get; init; }
+
     /// <summary>The devices of one cluster of this fleet.</summary>
     public SimulatedFleet InCluster(string cluster) => this with { Cluster = cluster };
 

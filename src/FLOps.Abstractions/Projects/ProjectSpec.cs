@@ -164,4 +164,14 @@ public sealed record SimulationSpec
     /// cluster i mod K); by default the edge clusters that have a live silo at submission.
     /// </summary>
     [Id(6)] public IReadOnlyList<string>? Clusters { get; init; }
+
+    /// <summary>
+    /// Simulated compute speed: each device is slower than the fastest by a factor between 1 and
+    /// this, spread evenly over the fleet in an order drawn from <see cref="Seed"/>; 1, the default,
+    /// leaves every device at the machine's own speed.
+    /// </summary>
+    [Id(7)] public double SpeedSpread { get; init; } = 1;
+
+    /// <summary>The share of tasks a simulated device takes and never reports on, as a device that goes offline does; drawn from the seed, the device and the round.</summary>
+    [Id(8)] public double DropoutRate { get; init; }
 }

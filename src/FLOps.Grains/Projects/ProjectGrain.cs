@@ -250,6 +250,8 @@ public sealed class ProjectGrain(
         Seed = simulation.Seed,
         Count = simulation.Devices,
         Clusters = IsHierarchical ? simulation.Clusters ?? ["default"] : [],
+        SpeedSpread = simulation.SpeedSpread,
+        DropoutRate = simulation.DropoutRate,
     };
 
     private IReadOnlyList<string> ClustersFor(SimulationSpec simulation) =>

@@ -31,6 +31,9 @@ public static class ProjectSpecValidator
     public const int MaxHiddenUnits = 4096;
     public const int MaxModelIdLength = 64;
 
+    /// <summary>The slowest simulated device at most this many times slower than the fastest: a spread of 1000 already makes a round of 8,000 MNIST digits last half an hour.</summary>
+    public const double MaxSpeedSpread = 1000;
+
     /// <summary>
     /// Momentum of local SGD stays below 1, where the velocity would never decay; bounded in
     /// decimal terms, so that no double just under 1 turns into 1 as the float devices train with.
@@ -176,6 +179,8 @@ public static class ProjectSpecValidator
         {
             Require(simulation.Devices is >= 1 and <= MaxSimulatedDevices, "simulation.devices", $"must be between 1 and {MaxSimulatedDevices} (got {simulation.Devices})");
             Require(double.IsFinite(simulation.LatencySeconds) && simulation.LatencySeconds is >= 0 and <= 3600, "simulation.latencySeconds", $"must be between 0 and 3600 (got {simulation.LatencySeconds})");
+            Require(double.IsFinite(simulation.SpeedSpread) && simulation.SpeedSpread is >= 1 and <= MaxSpeedSpread, "simulation.speedSpread", $"must be between 1 and {MaxSpeedSpread} (got {simulation.SpeedSpread})");
+            Require(double.IsFinite(simulation.DropoutRate) && simulation.DropoutRate is >= 0 and < 1, "simulation.dropoutRate", $"must be at least 0 and below 1 (got {simulation.DropoutRate})");
             Require(IsBundled(spec.DataTag), "dataTag", $"simulation needs bundled data; '{spec.DataTag}' is not (use mnist or synthetic)");
             Require(simulation.ByzantineDevices >= 0 && simulation.ByzantineDevices <= simulation.Devices, "simulation.byzantineDevices", $"must be between 0 and the {simulation.Devices} simulated devices (got {simulation.ByzantineDevices})");
             Require(simulation.ByzantineAttack is not null && ByzantineAttack.IsKnown(simulation.ByzantineAttack), "simulation.byzantineAttack", $"must be one of {string.Join(", ", ByzantineAttack.Names)} (got '{simulation.ByzantineAttack}')");
