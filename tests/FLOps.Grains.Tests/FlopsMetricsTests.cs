@@ -67,6 +67,20 @@ public sealed class FlopsMetricsTests(FlopsClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_task_a_simulated_device_abandons_counts_as_a_timeout_straggler()
+    {
+        var projectId = Specs.NewId("metrics-");
+        using var recorded = new Recorder(projectId);
+        var ended = await ProjectWatcher.RunToEnd(fixture.Grains, projectId, Specs.WithDropouts(devices: 8, rounds: 2, dropoutRate: 0.3, seed: 7));
+
+        Assert.Equal(ProjectState.Completed, ended.State);
+        var leftOut = ended.Rounds.Sum(r => r.FailureCount);
+        Assert.True(leftOut > 0, "no task was abandoned");
+        Assert.Equal(leftOut, recorded.Values("flops.round.stragglers", ("reason", "timeout")).Sum());
+        Assert.Equal(0, recorded.Values("flops.round.stragglers", ("reason", "failed")).Sum());
+    }
+
+    [Fact]
     public async Task Hierarchical_rounds_count_once_per_level_edge_for_inner_rounds_and_cloud_for_cycles()
     {
         var projectId = Specs.NewId("metrics-");

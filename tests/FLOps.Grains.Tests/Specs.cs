@@ -23,5 +23,16 @@ internal static class Specs
         Simulation = new SimulationSpec { Devices = devices, Partition = partition, Seed = seed },
     };
 
+    /// <summary>A simulated project whose devices abandon <paramref name="dropoutRate"/> of their tasks, with rounds that wait 3 s for them.</summary>
+    public static ProjectSpec WithDropouts(int devices, int rounds, double dropoutRate, int seed)
+    {
+        var spec = Simulated(devices, rounds, seed: seed);
+        return spec with
+        {
+            Training = spec.Training with { RoundTimeoutSeconds = 3 },
+            Simulation = spec.Simulation! with { DropoutRate = dropoutRate },
+        };
+    }
+
     public static string NewId(string prefix = "p-") => prefix + Guid.NewGuid().ToString("N")[..10];
 }

@@ -146,6 +146,15 @@ public sealed class DeviceGrain(
         // The caller only hands the task out; training and the upload run after this turn, so a
         // round's fan-out never waits for training.
         _taskInFlight = task.RoundKey;
+        if (task.Fleet is { } fleet && SimulatedHeterogeneity.Abandons(fleet, profile.Shard.Index, task.Seed))
+        {
+            // A simulated dropout: the device took the task and goes silent, as a phone that loses
+            // its network does. The round learns nothing until its deadline, which leaves the device
+            // out as a straggler; a repeated hand-out of the same task finds it still "in flight".
+            logger.LogInformation("Simulated device {DeviceId} abandons its task of {RoundKey} (simulation.dropoutRate)", Id, task.RoundKey);
+            return;
+        }
+
         _ = TrainAndReport(task);
     }
 
@@ -359,6 +368,14 @@ public sealed class DeviceGrain(
         {
             // A simulated byzantine device: trained honestly, then poisoned the way the project asked.
             ByzantineAttack.Poison(attack, parameters, global, StableHash.Combine(options.Seed, 0x6B7));
+        }
+
+        // A slower simulated device computes longer: the wait is a timer, so no thread is held.
+        if (task.Fleet is { } fleet && state.State.Profile.Shard is { } simulated
+            && SimulatedHeterogeneity.ExtraComputeTime(SimulatedHeterogeneity.SpeedFactor(fleet, simulated.Index), _shard.Count, task.LocalEpochs) is var extra
+            && extra > TimeSpan.Zero)
+        {
+            await Task.Delay(extra, time);
         }
 
         if (task.SimulatedLatencySeconds > 0 && state.State.Profile.Shard is { } shard)
