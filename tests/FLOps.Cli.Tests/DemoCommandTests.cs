@@ -36,6 +36,27 @@ public sealed class DemoCommandTests
     }
 
     [Theory]
+    [InlineData("classic", 0)]
+    [InlineData("hierarchical", 2)]
+    public void Speed_spread_and_dropout_rate_reach_the_simulation_in_every_mode(string mode, int edgeClusters)
+    {
+        var simulation = DemoRunner.SpecFor(new DemoSettings { Mode = mode, EdgeClusters = edgeClusters, SpeedSpread = 10, DropoutRate = 0.1 }).Simulation!;
+
+        Assert.Equal((10.0, 0.1), (simulation.SpeedSpread, simulation.DropoutRate));
+    }
+
+    [Fact]
+    public void Rounds_wait_120_s_unless_devices_drop_out_and_then_twice_the_slowest_devices_compute_plus_5_s()
+    {
+        Assert.Equal(120, DemoRunner.SpecFor(new DemoSettings { SpeedSpread = 10 }).Training.RoundTimeoutSeconds);
+
+        // 10 devices of 800 digits: the slowest computes 9 × 800 × 0.25 ms = 1.8 s more; 2 × 1.8 + 5 = 8.6.
+        Assert.Equal(9, DemoRunner.SpecFor(new DemoSettings { SpeedSpread = 10, DropoutRate = 0.1 }).Training.RoundTimeoutSeconds);
+        Assert.Equal(5, DemoRunner.SpecFor(new DemoSettings { DropoutRate = 0.1 }).Training.RoundTimeoutSeconds);
+        Assert.Equal(30, DemoRunner.SpecFor(new DemoSettings { DropoutRate = 0.1, RoundTimeoutSeconds = 30 }).Training.RoundTimeoutSeconds);
+    }
+
+    [Theory]
     [InlineData("--devices", "0", "--devices")]
     [InlineData("--rounds", "-1", "--rounds")]
     [InlineData("--partition", "dirichlet:0", "--partition")]
@@ -59,6 +80,12 @@ public sealed class DemoCommandTests
     [InlineData("--metrics-port", "0", "--metrics-port")]
     [InlineData("--metrics-port", "70000", "--metrics-port")]
     [InlineData("--metrics-host", "*", "--metrics-host")]
+    [InlineData("--speed-spread", "0.5", "--speed-spread")]
+    [InlineData("--speed-spread", "1001", "--speed-spread")]
+    [InlineData("--speed-spread", "NaN", "--speed-spread")]
+    [InlineData("--dropout-rate", "1", "--dropout-rate")]
+    [InlineData("--dropout-rate", "-0.1", "--dropout-rate")]
+    [InlineData("--dropout-rate", "lots", "--dropout-rate")]
     public async Task Bad_input_exits_with_code_2_and_one_line_naming_the_option(string option, string value, string named)
     {
         var run = await FlopsProcess.RunAsync("demo", option, value);

@@ -20,9 +20,11 @@ public static class DemoCommand
         var momentum = new Option<double?>("--momentum") { Description = "Momentum of local SGD, between 0 and 0.999" + Suggested(t => t.Momentum) };
         var minFit = new Option<int?>("--min-fit-clients") { Description = "Fewest updates a round is aggregated from (default: min(2, devices))" };
         var fractionFit = new Option<double>("--fraction-fit") { Description = "Fraction of devices asked to train each round", DefaultValueFactory = _ => 1.0 };
-        var timeout = new Option<int>("--round-timeout") { Description = "Seconds a round waits for updates", DefaultValueFactory = _ => 120 };
+        var timeout = new Option<int?>("--round-timeout") { Description = "Seconds a round waits for updates (default: 120; with --dropout-rate, twice the slowest device's simulated compute plus 5 s)" };
         var strategy = new Option<string>("--strategy") { Description = "Aggregation strategy", DefaultValueFactory = _ => "fedavg" };
         var mode = new Option<string>("--mode") { Description = "classic or hierarchical", DefaultValueFactory = _ => "classic" };
+        var speedSpread = new Option<double>("--speed-spread") { Description = "Simulated compute speed: the slowest device is this many times slower than the fastest (factors spread from 1, from the seed; 0.25 ms per sample and epoch per unit of factor above 1)", DefaultValueFactory = _ => 1 };
+        var dropoutRate = new Option<double>("--dropout-rate") { Description = "Share of tasks a simulated device takes and never reports on, from 0 to below 1 (from the seed); rounds wait for their deadline and count it as a straggler", DefaultValueFactory = _ => 0 };
         var edgeClusters = new Option<int>("--edge-clusters") { Description = "Edge silos to host beside the cloud silo, one per edge cluster (edge-a, edge-b, ...); hierarchical mode spreads the devices over them", DefaultValueFactory = _ => 0 };
         var cycles = new Option<int>("--cycles") { Description = "Hierarchical mode: cloud aggregations, each after --rounds inner rounds in every edge cluster", DefaultValueFactory = _ => 1 };
         var byzantine = new Option<int>("--byzantine") { Description = "Simulated devices (the first K) that send poisoned updates", DefaultValueFactory = _ => 0 };
@@ -41,7 +43,7 @@ public static class DemoCommand
         var command = new Command("demo", "Run one federated training on simulated devices over the bundled MNIST, in this process")
         {
             devices, rounds, model, partition, seed, localEpochs, batchSize, learningRate, momentum, minFit, fractionFit, timeout,
-            strategy, strategyParams, mode, edgeClusters, cycles, byzantine, attack, maxUpdateNorm, clippingNorm, noiseMultiplier, onRoundFailure, output, json, siloPort, gatewayPort,
+            strategy, strategyParams, mode, edgeClusters, cycles, speedSpread, dropoutRate, byzantine, attack, maxUpdateNorm, clippingNorm, noiseMultiplier, onRoundFailure, output, json, siloPort, gatewayPort,
         };
         var cluster = new ClusterOptions();
         var network = new NetworkOptions();
@@ -77,6 +79,8 @@ public static class DemoCommand
                 Mode = parse.GetValue(mode)!,
                 EdgeClusters = parse.GetValue(edgeClusters),
                 Cycles = parse.GetValue(cycles),
+                SpeedSpread = parse.GetValue(speedSpread),
+                DropoutRate = parse.GetValue(dropoutRate),
                 OutputDirectory = parse.GetValue(output) ?? "",
                 Json = parse.GetValue(json),
                 SiloPort = parse.GetValue(siloPort),

@@ -6,6 +6,7 @@ using FLOps.Abstractions.Projects;
 using FLOps.Cli.Service;
 using FLOps.Client;
 using FLOps.Gateway;
+using FLOps.Grains.Devices;
 using FLOps.Grains.Projects;
 using FLOps.Hosting;
 using FLOps.Inference;
@@ -45,6 +46,8 @@ public static class DemoRunner
         ["privacy.clippingNorm"] = "--dp-clipping-norm",
         ["privacy.noiseMultiplier"] = "--dp-noise-multiplier",
         ["training.onRoundFailure"] = "--on-round-failure",
+        ["simulation.speedSpread"] = "--speed-spread",
+        ["simulation.dropoutRate"] = "--dropout-rate",
     };
 
     public static ProjectSpec SpecFor(DemoSettings settings)
@@ -69,7 +72,7 @@ public static class DemoRunner
                 MinFitClients = minFit,
                 MinAvailableClients = minFit,
                 FractionFit = settings.FractionFit,
-                RoundTimeoutSeconds = settings.RoundTimeoutSeconds,
+                RoundTimeoutSeconds = settings.RoundTimeoutSeconds ?? DefaultRoundTimeoutSeconds(settings, training.LocalEpochs),
                 OnRoundFailure = settings.OnRoundFailure,
             },
             Strategy = new StrategySpec { Name = settings.Strategy, Parameters = settings.StrategyParameters },
@@ -80,6 +83,8 @@ public static class DemoRunner
                 Seed = settings.Seed,
                 ByzantineDevices = settings.ByzantineDevices,
                 ByzantineAttack = settings.Attack,
+                SpeedSpread = settings.SpeedSpread,
+                DropoutRate = settings.DropoutRate,
                 Clusters = settings.IsHierarchical && settings.EdgeClusters > 0 ? settings.EdgeClusterNames : null,
             },
             Validation = settings.MaxUpdateNorm is { } bound ? new ValidationSpec { MaxUpdateNorm = bound } : null,
@@ -87,6 +92,27 @@ public static class DemoRunner
                 ? new PrivacySpec { ClippingNorm = settings.ClippingNorm ?? 0, NoiseMultiplier = settings.NoiseMultiplier }
                 : null,
         };
+    }
+
+    /// <summary>
+    /// How long a demo round waits unless --round-timeout says: 120 s, the service's default,
+    /// except with dropouts, where every round with an abandoned task waits for its deadline. Then
+    /// twice what the slowest device computes in simulation (on an average shard) plus 5 s for
+    /// real training on a busy machine, so that the demo shows sync rounds cut at their deadline
+    /// rather than two minutes of nothing.
+    /// </summary>
+    public static int DefaultRoundTimeoutSeconds(DemoSettings settings, int localEpochs)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        const int Default = 120;
+        if (!(settings.DropoutRate > 0) || settings.Devices < 1)
+        {
+            return Default;
+        }
+
+        var samples = (Mnist.Load().Train.Count + settings.Devices - 1) / settings.Devices;
+        var slowest = SimulatedHeterogeneity.ExtraComputeTime(Math.Max(settings.SpeedSpread, 1), samples, Math.Max(localEpochs, 1));
+        return (int)Math.Min(Default, Math.Ceiling((2 * slowest.TotalSeconds) + 5));
     }
 
     /// <summary>
@@ -149,6 +175,13 @@ public static class DemoRunner
         await stdout.WriteLineAsync(string.Create(
             CultureInfo.InvariantCulture,
             $"Local training: {spec.Training.LocalEpochs} epochs, batch {spec.Training.BatchSize}, learning rate {spec.Training.LearningRate}, momentum {spec.Training.Momentum}"));
+        if (settings.SpeedSpread > 1 || settings.DropoutRate > 0)
+        {
+            await stdout.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Simulated fleet: speed spread {settings.SpeedSpread} (compute factors 1 to {settings.SpeedSpread}), dropout rate {settings.DropoutRate}; rounds wait at most {spec.Training.RoundTimeoutSeconds} s"));
+        }
+
         var submitted = clock.Elapsed;
         var projectId = (await flops.SubmitAsync(spec)).Id;
         var outputDirectory = Path.GetFullPath(string.IsNullOrWhiteSpace(settings.OutputDirectory)

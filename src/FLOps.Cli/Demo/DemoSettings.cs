@@ -30,7 +30,8 @@ public sealed record DemoSettings
 
     public double FractionFit { get; init; } = 1.0;
 
-    public int RoundTimeoutSeconds { get; init; } = 120;
+    /// <summary>Unset: <see cref="DemoRunner.DefaultRoundTimeoutSeconds"/>.</summary>
+    public int? RoundTimeoutSeconds { get; init; }
 
     public string Strategy { get; init; } = "fedavg";
 
@@ -58,6 +59,12 @@ public sealed record DemoSettings
     public int Cycles { get; init; } = 1;
 
     public const int MaxEdgeClusters = 26;
+
+    /// <summary><c>simulation.speedSpread</c>: the slowest simulated device's compute factor.</summary>
+    public double SpeedSpread { get; init; } = 1;
+
+    /// <summary><c>simulation.dropoutRate</c>: the share of tasks simulated devices abandon.</summary>
+    public double DropoutRate { get; init; }
 
     /// <summary>The names of the hosted edge clusters: edge-a, edge-b, …</summary>
     public IReadOnlyList<string> EdgeClusterNames => [.. Enumerable.Range(0, Math.Clamp(EdgeClusters, 0, MaxEdgeClusters)).Select(i => $"edge-{(char)('a' + i)}")];
