@@ -20,7 +20,7 @@ public static class DemoCommand
         var momentum = new Option<double?>("--momentum") { Description = "Momentum of local SGD, between 0 and 0.999" + Suggested(t => t.Momentum) };
         var minFit = new Option<int?>("--min-fit-clients") { Description = "Fewest updates a round is aggregated from (default: min(2, devices))" };
         var fractionFit = new Option<double>("--fraction-fit") { Description = "Fraction of devices asked to train each round", DefaultValueFactory = _ => 1.0 };
-        var timeout = new Option<int?>("--round-timeout") { Description = "Seconds a round waits for updates (default: 120; with --dropout-rate, twice the slowest device's simulated compute plus 5 s)" };
+        var timeout = new Option<int?>("--round-timeout") { Description = "Seconds a round waits for updates (default: 120; with --dropout-rate, 1.5 times the slowest device's simulated compute plus 3 s)" };
         var strategy = new Option<string>("--strategy") { Description = "Aggregation strategy", DefaultValueFactory = _ => "fedavg" };
         var mode = new Option<string>("--mode") { Description = "classic or hierarchical", DefaultValueFactory = _ => "classic" };
         var speedSpread = new Option<double>("--speed-spread") { Description = "Simulated compute speed: the slowest device is this many times slower than the fastest (factors spread from 1, from the seed; 0.25 ms per sample and epoch per unit of factor above 1)", DefaultValueFactory = _ => 1 };
