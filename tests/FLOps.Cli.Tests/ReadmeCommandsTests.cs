@@ -21,13 +21,10 @@ public sealed partial class ReadmeCommandsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static IReadOnlyList<ShellCommand> DocumentedCommands { get; } =
-        [.. Repository.MarkdownFiles().SelectMany(f => ShellBlocks.In(Path.GetRelativePath(Repository.Root, f), File.ReadAllText(f)))];
-
     [Fact]
     public void Every_flops_command_of_the_docs_parses_with_no_error_by_the_real_command_line()
     {
-        var flops = DocumentedCommands.Where(c => c.FlopsArguments is not null).ToList();
+        var flops = ShellBlocks.OfTheDocs.Where(c => c.FlopsArguments is not null).ToList();
 
         var failures = flops
             .Select(c => (Command: c, Parse: FlopsCommandLine.CreateRoot().Parse(c.FlopsArguments!)))
@@ -46,7 +43,7 @@ public sealed partial class ReadmeCommandsTests : IDisposable
     public void Every_path_of_the_clone_a_command_names_exists_and_every_script_it_runs_is_executable()
     {
         var missing = new List<string>();
-        foreach (var command in DocumentedCommands)
+        foreach (var command in ShellBlocks.OfTheDocs)
         {
             foreach (var word in command.Words.Where(IsClonePath).Select(w => w.TrimEnd('/')))
             {
@@ -129,7 +126,7 @@ public sealed partial class ReadmeCommandsTests : IDisposable
     }
 
     private static IEnumerable<string[]> ReadmeFlops() =>
-        DocumentedCommands.Where(c => c.File == "README.md" && c.FlopsArguments is not null).Select(c => c.FlopsArguments!);
+        ShellBlocks.OfTheDocs.Where(c => c.File == "README.md" && c.FlopsArguments is not null).Select(c => c.FlopsArguments!);
 
     /// <summary>A word that names a file or folder of the clone (not one a command makes, such as artifacts/).</summary>
     private static bool IsClonePath(string word) =>

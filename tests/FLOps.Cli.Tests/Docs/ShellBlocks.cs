@@ -28,6 +28,10 @@ internal static partial class ShellBlocks
 
     private static readonly string[] ShellLanguages = ["bash", "sh", "shell"];
 
+    /// <summary>Every command of every markdown file of the clone.</summary>
+    public static IReadOnlyList<ShellCommand> OfTheDocs { get; } =
+        [.. Repository.MarkdownFiles().SelectMany(f => In(Path.GetRelativePath(Repository.Root, f), File.ReadAllText(f)))];
+
     public static IEnumerable<ShellCommand> In(string file, string markdown) =>
         CodeBlock.In(file, markdown).Where(b => ShellLanguages.Contains(b.Language)).SelectMany(Commands);
 
