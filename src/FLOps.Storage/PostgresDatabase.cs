@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Net;
 using Npgsql;
 
 namespace FLOps.Storage;
@@ -43,13 +45,23 @@ public static class PostgresDatabase
                 throw new ArgumentException("it names no Host");
             }
 
+            // Npgsql takes any integer here and fails only when it connects, with an unhandled
+            // ArgumentOutOfRangeException from IPEndPoint.
+            if (builder.Port is < 1 or > IPEndPoint.MaxPort)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Port must be between 1 and {IPEndPoint.MaxPort} (got {builder.Port})"));
+            }
+
             return builder;
         }
         catch (Exception e) when (e is ArgumentException or KeyNotFoundException or FormatException or InvalidCastException or OverflowException or InvalidOperationException)
         {
             // Npgsql's builder throws more than ArgumentException on malformed text ("garbage;;=": an
             // empty keyword is a KeyNotFoundException); every one of them is the caller's mistake.
+            // The base builder's "Format of the initialization string does not conform to specification"
+            // says the same as the general reason, in .NET's words.
             var reason = e is ArgumentException { Message: var message } && !string.IsNullOrWhiteSpace(message)
+                && !message.StartsWith("Format of the initialization string", StringComparison.Ordinal)
                 ? message
                 : "it is not a list of Keyword=value pairs separated by ';'";
             throw new DatabaseUnavailableException($"invalid --postgres connection string: {reason} (e.g. {Example})", e) { IsMalformed = true };

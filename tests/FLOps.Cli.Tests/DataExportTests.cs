@@ -71,7 +71,7 @@ public sealed class DataExportTests : IDisposable
         var path = Path.Combine(_directory, "numpy.npz");
         var export = await FlopsProcess.RunAsync("data", "export", "mnist", "--shard", "0/4", "--out", path);
         Assert.True(export.ExitCode == 0, export.StandardError);
-        var python = (await RunAsync("bash", [Path.Combine(RepositoryRoot(), "infra", "python", "numpy.sh")])).Trim().Split('\n')[^1];
+        var python = (await RunAsync("bash", [Path.Combine(Repository.Root, "infra", "python", "numpy.sh")])).Trim().Split('\n')[^1];
 
         var check = await RunAsync(python, ["-c", """
             import sys, numpy as np
@@ -137,16 +137,5 @@ public sealed class DataExportTests : IDisposable
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
         Assert.True(process.ExitCode == 0, $"{fileName} {string.Join(' ', arguments)} exited {process.ExitCode}: {await stderr}");
         return await stdout;
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "FLOps.Orleans.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("FLOps.Orleans.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -19,6 +19,11 @@ public sealed class PostgresArgumentTests
         { "silo", "Host=127.0.0.1;Port=abc" },
         { "silo", "Host=127.0.0.1;Frobnicate=1" },
         { "silo", "Hots=nowhere" },
+        { "silo", "Host=" },
+        { "silo", "=x" },
+        { "silo", "Port=abc" },
+        { "silo", "Host=127.0.0.1;Port=99999" },
+        { "silo", "Host=127.0.0.1;Port=0" },
         { "serve", "garbage;;=" },
         { "gateway", "garbage;;=" },
         { "demo", "garbage;;=" },
@@ -34,6 +39,7 @@ public sealed class PostgresArgumentTests
         var line = Assert.Single(run.ErrorLines);
         Assert.StartsWith("flops: invalid --postgres connection string: ", line, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("initialization string", line, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -20,7 +20,7 @@ public sealed class ToolPackageTests : IDisposable
         var tools = Path.Combine(_directory, "tools");
         var version = $"0.0.0-test.{Guid.NewGuid():N}";
 
-        var pack = await Run("dotnet", "pack", Path.Combine(RepositoryRoot(), "src", "FLOps.Cli"), "-c", "Release", "-o", packages, $"-p:Version={version}", "-nologo", "-v", "q");
+        var pack = await Run("dotnet", "pack", Path.Combine(Repository.Root, "src", "FLOps.Cli"), "-c", "Release", "-o", packages, $"-p:Version={version}", "-nologo", "-v", "q");
         Assert.True(pack.ExitCode == 0, "dotnet pack failed:\n" + pack.Output);
         var install = await Run("dotnet", "tool", "install", "--tool-path", tools, "--add-source", packages, "--version", version, "FLOps.Cli");
         Assert.True(install.ExitCode == 0, "dotnet tool install failed:\n" + install.Output);
@@ -30,17 +30,6 @@ public sealed class ToolPackageTests : IDisposable
         Assert.Contains("flops [command] [options]", help.Output, StringComparison.Ordinal);
         Assert.Contains("demo", help.Output, StringComparison.Ordinal);
         Assert.Contains("learner", help.Output, StringComparison.Ordinal);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(directory!.FullName, "FLOps.Orleans.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory.FullName;
     }
 
     private async Task<(int ExitCode, string Output)> Run(string command, params string[] args)
